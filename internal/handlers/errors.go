@@ -1,22 +1,179 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strconv"
+	"time"
+
+	"github.com/salesautomation/api/internal/clients/explorium"
+	"github.com/salesautomation/api/internal/clients/hubspot"
+	"github.com/salesautomation/api/internal/clients/lemlist"
+	"github.com/salesautomation/api/internal/resilience"
 )
 
+// statusClientClosed is logged and counted when the client hung up before
+// the answer (nginx's convention); nobody reads the body.
+const statusClientClosed = 499
+
 // problemFor maps every error the handlers can see to the problem the client
-// gets. It is the one table of error → status in the service.
+// gets: the one table of error → status in the service. Upstream 5xx, timeouts
+// and open circuits are 503 with Retry-After; the upstream's 404/409/429 pass
+// through; an upstream that refuses our credentials is our fault (502).
 func problemFor(err error) Problem {
-	var pe *Error
-	var mbe *http.MaxBytesError
+	var (
+		pe   *Error
+		mbe  *http.MaxBytesError
+		open *resilience.OpenError
+	)
 	switch {
 	case errors.As(err, &pe):
 		return pe.P
 	case errors.As(err, &mbe):
 		return newProblem(http.StatusRequestEntityTooLarge, "body_too_large",
-			"request body exceeds "+strconv.FormatInt(mbe.Limit, 10)+" bytes").P
+			"body: larger than "+strconv.FormatInt(mbe.Limit, 10)+" bytes").P
+	case errors.As(err, &open):
+		p := newProblem(http.StatusServiceUnavailable, "circuit_open",
+			open.Circuit+" is open: the upstream is failing, answering fast instead of waiting").P
+		p.RetryAfter = ceilSeconds(open.RetryAfter)
+		return withService(p, serviceOf(open.Circuit))
+	case errors.Is(err, resilience.ErrCapacity):
+		p := newProblem(http.StatusServiceUnavailable, "capacity_exceeded", "too many concurrent calls to the upstream").P
+		p.RetryAfter = 1
+		return withService(p, upstreamName(err))
+	case errors.Is(err, resilience.ErrTimeout):
+		p := newProblem(http.StatusServiceUnavailable, "upstream_timeout", "the upstream did not answer in time").P
+		p.RetryAfter = 1
+		return withService(p, upstreamName(err))
+	case errors.Is(err, context.Canceled):
+		return newProblem(statusClientClosed, "client_closed", "the client closed the request").P
+	case isLeadConflict(err):
+		return withService(newProblem(http.StatusConflict, "lead_exists", "the lead is already in this campaign or, with deduplication, in another one").P, resilience.Lemlist)
 	}
-	return newProblem(http.StatusInternalServerError, "internal_error", "internal error").P
+	if status, retryAfter, msg, ok := upstreamStatus(err); ok {
+		return upstreamProblem(status, retryAfter, msg, upstreamName(err), err)
+	}
+	// Transport errors (refused, reset, DNS) after the retries.
+	p := newProblem(http.StatusServiceUnavailable, "upstream_unavailable", "the upstream could not be reached").P
+	p.RetryAfter = 1
+	return withService(p, upstreamName(err))
+}
+
+// upstreamProblem maps an upstream's HTTP answer.
+func upstreamProblem(status int, retryAfter time.Duration, msg, svc string, err error) Problem {
+	var p Problem
+	switch {
+	case status == http.StatusNotFound:
+		p = newProblem(http.StatusNotFound, "not_found", svc+": not found").P
+	case status == http.StatusConflict:
+		p = conflictProblem(err)
+	case status == http.StatusTooManyRequests:
+		p = newProblem(http.StatusTooManyRequests, "rate_limited", svc+" is rate-limiting us; retry later").P
+		p.RetryAfter = max(ceilSeconds(retryAfter), 1)
+	case status == http.StatusUnauthorized || status == http.StatusForbidden:
+		p = newProblem(http.StatusBadGateway, "upstream_error", svc+" refused the service's credentials").P
+	case status >= 500 || status == http.StatusRequestTimeout:
+		p = newProblem(http.StatusServiceUnavailable, "upstream_unavailable", svc+" is failing").P
+		p.RetryAfter = max(ceilSeconds(retryAfter), 1)
+	case status >= 400:
+		p = newProblem(http.StatusBadRequest, "invalid_request", svc+" rejected the request: "+msg).P
+	default:
+		p = newProblem(http.StatusBadGateway, "upstream_error", svc+" answered unexpectedly").P
+	}
+	return withService(p, svc)
+}
+
+func conflictProblem(err error) Problem {
+	var hs *hubspot.Error
+	if errors.As(err, &hs) {
+		p := newProblem(http.StatusConflict, "contact_exists", "a contact with this email already exists: id "+hs.ExistingID).P
+		p.ExistingID = hs.ExistingID
+		return p
+	}
+	return newProblem(http.StatusConflict, "lead_exists", "the lead is already in the campaign").P
+}
+
+// upstreamStatus reads the status, Retry-After and message of a typed client error.
+func upstreamStatus(err error) (status int, retryAfter time.Duration, msg string, ok bool) {
+	var (
+		hs *hubspot.Error
+		ll *lemlist.Error
+		ex *explorium.Error
+	)
+	switch {
+	case errors.As(err, &hs):
+		return hs.StatusCode, hs.RetryAfter, hs.Message, true
+	case errors.As(err, &ll):
+		return ll.StatusCode, ll.RetryAfter, ll.Message, true
+	case errors.As(err, &ex):
+		return ex.StatusCode, ex.RetryAfter, ex.Message, true
+	}
+	return 0, 0, "", false
+}
+
+// upstreamName names the upstream an error came from, for the problem's
+// service field; empty when the error does not say.
+func upstreamName(err error) string {
+	var (
+		hs   *hubspot.Error
+		ll   *lemlist.Error
+		ex   *explorium.Error
+		tout *resilience.TimeoutError
+	)
+	switch {
+	case errors.As(err, &hs):
+		return resilience.HubSpot
+	case errors.As(err, &ll):
+		return resilience.Lemlist
+	case errors.As(err, &ex):
+		return resilience.Explorium
+	case errors.As(err, &tout):
+		return serviceOf(tout.Circuit)
+	}
+	var se *serviceError
+	if errors.As(err, &se) {
+		return se.service
+	}
+	return ""
+}
+
+// serviceError tags an error with the upstream it came from, for errors that
+// carry no typed client error (transport errors, capacity).
+type serviceError struct {
+	service string
+	err     error
+}
+
+func (e *serviceError) Error() string { return e.service + ": " + e.err.Error() }
+func (e *serviceError) Unwrap() error { return e.err }
+
+func withService(p Problem, svc string) Problem {
+	p.Service = svc
+	return p
+}
+
+// serviceOf turns "hubspot-circuit" into "hubspot".
+func serviceOf(circuit string) string {
+	for _, s := range resilience.Services {
+		if resilience.CircuitName(s) == circuit {
+			return s
+		}
+	}
+	return ""
+}
+
+// ceilSeconds rounds d up to whole seconds, at least 1 for a positive d.
+func ceilSeconds(d time.Duration) int {
+	if d <= 0 {
+		return 0
+	}
+	return int((d + time.Second - 1) / time.Second)
+}
+
+// isLeadConflict recognises Lemlist's "already in the campaign" (a 400) and
+// "already in another campaign" (a 500 wrapped as a conflictError).
+func isLeadConflict(err error) bool {
+	var ce *conflictError
+	return errors.Is(err, lemlist.ErrAlreadyInCampaign) || errors.As(err, &ce)
 }

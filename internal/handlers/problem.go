@@ -21,6 +21,7 @@ type Problem struct {
 	Service    string `json:"service,omitempty"`
 	RetryAfter int    `json:"retryAfter,omitempty"` // seconds; also sent as the Retry-After header
 	RequestID  string `json:"requestId,omitempty"`
+	ExistingID string `json:"existingId,omitempty"` // 409 contact_exists: the contact that has the email
 }
 
 // Error is an error that already knows the problem it should become; handlers
@@ -49,13 +50,30 @@ func invalid(field, why string) *Error {
 func writeProblem(c *gin.Context, err error) {
 	p := problemFor(err)
 	p.RequestID = requestID(c)
-	if p.Status >= http.StatusInternalServerError {
-		zerolog.Ctx(c.Request.Context()).Warn().Err(err).Str("route", c.FullPath()).
-			Int("status", p.Status).Msg("request failed")
-	}
+	logProblem(c, p, err)
 	if p.RetryAfter > 0 {
 		c.Header("Retry-After", strconv.Itoa(p.RetryAfter))
 	}
 	c.Header("Content-Type", "application/problem+json")
 	c.AbortWithStatusJSON(p.Status, p)
+}
+
+// logProblem logs a failure once, here. Internal errors are errors; upstream
+// trouble is info (the breaker's own open/close lines are the alarm); a fast
+// rejection by an open circuit, a full capacity or a client that hung up is
+// debug: logging each one at info would flood the logs during an outage.
+func logProblem(c *gin.Context, p Problem, err error) {
+	l := zerolog.Ctx(c.Request.Context())
+	var ev *zerolog.Event
+	switch {
+	case p.Status == http.StatusInternalServerError:
+		ev = l.Error()
+	case p.Code == "circuit_open" || p.Code == "capacity_exceeded" || p.Status == statusClientClosed:
+		ev = l.Debug()
+	case p.Status >= http.StatusInternalServerError:
+		ev = l.Info()
+	default:
+		return
+	}
+	ev.Err(err).Str("route", routeLabel(c)).Int("status", p.Status).Str("code", p.Code).Msg("request failed")
 }

@@ -1,0 +1,144 @@
+package handlers
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/salesautomation/api/internal/clients/lemlist"
+	"github.com/salesautomation/api/internal/queue"
+	"github.com/salesautomation/api/internal/resilience"
+)
+
+// LeadsAPI is the part of lemlist.Client the campaign routes and the lead
+// queue use.
+type LeadsAPI interface {
+	ListCampaigns(ctx context.Context) ([]lemlist.Campaign, error)
+	AddLead(ctx context.Context, campaignID string, lead lemlist.Lead) (lemlist.Lead, error)
+}
+
+// LeadQueue stores lead additions durably until Lemlist takes them.
+type LeadQueue interface {
+	Enqueue(ctx context.Context, payload []byte) (queue.Job, error)
+	Get(ctx context.Context, id string) (queue.Job, bool, error)
+}
+
+// campaigns holds what the campaign routes share.
+type campaigns struct {
+	api   LeadsAPI
+	cb    *resilience.Breaker
+	queue LeadQueue
+	now   func() time.Time
+}
+
+// handleCampaignList handles GET /api/campaigns.
+func (h *campaigns) handleCampaignList() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		list, err := resilience.Call(c.Request.Context(), h.cb, h.api.ListCampaigns)
+		if err != nil {
+			writeProblem(c, err)
+			return
+		}
+		if list == nil {
+			list = []lemlist.Campaign{}
+		}
+		c.JSON(http.StatusOK, gin.H{"campaigns": list})
+	}
+}
+
+// handleLeadAdd handles POST /api/campaigns/:campaignId/leads: 201 when
+// Lemlist took the lead; when Lemlist cannot take it now (open circuit,
+// timeout, 5xx, 429, transport error) the lead is written to the durable
+// queue first and then answered 202 with the job to poll. Nothing accepted
+// is lost: if the queue cannot store it either, the answer is 503.
+func (h *campaigns) handleLeadAdd() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		campaignID := c.Param("campaignId")
+		if !validCampaignID(campaignID) {
+			writeProblem(c, invalid("campaignId", "letters, digits, _ and - only (e.g. cam_A1b2C3)"))
+			return
+		}
+		lead, err := decodeLead(c)
+		if err != nil {
+			writeProblem(c, err)
+			return
+		}
+		ctx := c.Request.Context()
+		out, err := resilience.Call(ctx, h.cb, func(ctx context.Context) (lemlist.Lead, error) {
+			return addLead(ctx, h.api, campaignID, lead)
+		})
+		switch {
+		case err == nil:
+			c.JSON(http.StatusCreated, out)
+		case mayPass(err):
+			h.enqueue(c, leadJob{CampaignID: campaignID, Lead: lead})
+		default:
+			writeProblem(c, err)
+		}
+	}
+}
+
+func (h *campaigns) enqueue(c *gin.Context, j leadJob) {
+	payload, err := json.Marshal(j)
+	if err != nil {
+		writeProblem(c, err)
+		return
+	}
+	job, err := h.queue.Enqueue(context.WithoutCancel(c.Request.Context()), payload)
+	if err != nil {
+		p := newProblem(http.StatusServiceUnavailable, "upstream_unavailable",
+			"lemlist is unavailable and the lead could not be queued; it was not accepted, retry later")
+		p.P.RetryAfter, p.P.Service = 1, resilience.Lemlist
+		writeProblem(c, errors.Join(p, err))
+		return
+	}
+	h.cb.RecordFallback()
+	c.Header("Location", "/api/jobs/"+job.ID)
+	c.JSON(http.StatusAccepted, gin.H{"queued": true, "jobId": job.ID, "_fallback": true,
+		"_source": "queue", "_timestamp": h.now().UnixMilli()})
+}
+
+// handleJobGet handles GET /api/jobs/:jobId.
+func (h *campaigns) handleJobGet() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id := c.Param("jobId")
+		if len(id) == 0 || len(id) > 64 || !validCampaignID(id) {
+			writeProblem(c, invalid("jobId", "not a job ID"))
+			return
+		}
+		job, ok, err := h.queue.Get(c.Request.Context(), id)
+		if err != nil {
+			writeProblem(c, err)
+			return
+		}
+		if !ok {
+			writeProblem(c, newProblem(http.StatusNotFound, "job_not_found", "no job "+id+" (finished jobs are kept for JOB_RETENTION)"))
+			return
+		}
+		c.JSON(http.StatusOK, job)
+	}
+}
+
+// mayPass reports failures that a later attempt may get past, the ones worth
+// queueing: open circuit, capacity, timeout, 5xx, 429, transport errors.
+func mayPass(err error) bool {
+	p := problemFor(err)
+	return p.Status >= 500 && p.Status != http.StatusBadGateway || p.Status == http.StatusTooManyRequests
+}
+
+func validCampaignID(id string) bool {
+	if id == "" || len(id) > 64 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}

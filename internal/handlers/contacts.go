@@ -1,0 +1,199 @@
+package handlers
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/salesautomation/api/internal/cache"
+	"github.com/salesautomation/api/internal/clients/hubspot"
+	"github.com/salesautomation/api/internal/resilience"
+)
+
+// ContactsAPI is the part of hubspot.Client the contact routes use.
+type ContactsAPI interface {
+	GetContact(ctx context.Context, id string, properties []string) (hubspot.Contact, error)
+	SearchContacts(ctx context.Context, req hubspot.SearchRequest) (hubspot.SearchResponse, error)
+	CreateContact(ctx context.Context, in hubspot.ContactInput) (hubspot.Contact, error)
+	UpdateContact(ctx context.Context, id string, in hubspot.ContactInput) (hubspot.Contact, error)
+	ArchiveContact(ctx context.Context, id string) error
+}
+
+// contacts holds what the contact routes share: the client, its breaker and
+// the read-through cache with HubSpot's TTLs.
+type contacts struct {
+	api   ContactsAPI
+	cb    *resilience.Breaker
+	cache *cache.ReadThrough
+	now   func() time.Time
+}
+
+const (
+	maxProperties   = 100
+	maxPropertyName = 100
+	maxSearchLimit  = 100
+)
+
+// read returns the contact's JSON through the cache: fresh copy, else one
+// HubSpot call per key at a time through the breaker, else a stale copy.
+func (h *contacts) read(ctx context.Context, id string, props []string) (cache.Result, error) {
+	s := h.cb.Settings()
+	res, err := h.cache.Get(ctx, resilience.HubSpot, cache.ContactKey(id, props), s.CacheTTL, s.StaleTTL,
+		func(ctx context.Context) ([]byte, error) {
+			contact, err := resilience.Call(ctx, h.cb, func(ctx context.Context) (hubspot.Contact, error) {
+				return h.api.GetContact(ctx, id, props)
+			})
+			if err != nil {
+				return nil, err
+			}
+			return json.Marshal(contact)
+		})
+	if err == nil && res.Status == cache.Stale {
+		h.cb.RecordFallback()
+	}
+	return res, err
+}
+
+// handleContactGet handles GET /api/contacts/:id (and ?enrich=true).
+func (h *contacts) handleContactGet(enr *enrichment) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id := c.Param("id")
+		if !isDigits(id) {
+			writeProblem(c, invalid("id", "must be a HubSpot contact ID (digits only)"))
+			return
+		}
+		props, err := parseProperties(c.Query("properties"))
+		if err != nil {
+			writeProblem(c, err)
+			return
+		}
+		enrich, err := parseBool("enrich", c.Query("enrich"))
+		if err != nil {
+			writeProblem(c, err)
+			return
+		}
+		res, err := h.read(c.Request.Context(), id, props)
+		if err != nil {
+			writeProblem(c, err)
+			return
+		}
+		if enrich {
+			res.Value = enr.attachTo(c.Request.Context(), res.Value)
+		}
+		writeCached(c, res, h.now())
+	}
+}
+
+// handleContactSearch handles POST /api/contacts/search. Searches are not
+// cached: their answers change with every write and every page.
+func (h *contacts) handleContactSearch() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		req, err := decode[hubspot.SearchRequest](c, true)
+		if err != nil {
+			writeProblem(c, err)
+			return
+		}
+		if err := validateSearch(req); err != nil {
+			writeProblem(c, err)
+			return
+		}
+		// A search changes nothing, so its POST may be retried like a GET.
+		ctx := resilience.WithRetryableWrite(c.Request.Context())
+		out, err := resilience.Call(ctx, h.cb, func(ctx context.Context) (hubspot.SearchResponse, error) {
+			return h.api.SearchContacts(ctx, req)
+		})
+		if err != nil {
+			writeProblem(c, err)
+			return
+		}
+		if out.Results == nil {
+			out.Results = []hubspot.Contact{}
+		}
+		c.JSON(http.StatusOK, out)
+	}
+}
+
+func validateSearch(req hubspot.SearchRequest) error {
+	if req.Limit < 0 || req.Limit > maxSearchLimit {
+		return invalid("limit", "must be between 1 and 100")
+	}
+	if len(req.Properties) > maxProperties {
+		return invalid("properties", "at most 100 properties")
+	}
+	for i, p := range req.Properties {
+		if !validPropertyName(p) {
+			return invalid("properties["+itoa(i)+"]", "not a property name")
+		}
+	}
+	if len(req.Query) > 3000 {
+		return invalid("query", "at most 3000 characters")
+	}
+	if len(req.FilterGroups) > 5 {
+		return invalid("filterGroups", "at most 5 filter groups (HubSpot's limit)")
+	}
+	for g, fg := range req.FilterGroups {
+		if len(fg.Filters) > 6 {
+			return invalid("filterGroups["+itoa(g)+"].filters", "at most 6 filters per group (HubSpot's limit)")
+		}
+		for f, flt := range fg.Filters {
+			if !validPropertyName(flt.PropertyName) {
+				return invalid("filterGroups["+itoa(g)+"].filters["+itoa(f)+"].propertyName", "not a property name")
+			}
+			if flt.Operator == "" {
+				return invalid("filterGroups["+itoa(g)+"].filters["+itoa(f)+"].operator", "is required")
+			}
+		}
+	}
+	return nil
+}
+
+// parseProperties reads ?properties=a,b,c.
+func parseProperties(raw string) ([]string, error) {
+	if raw == "" {
+		return nil, nil
+	}
+	parts := strings.Split(raw, ",")
+	if len(parts) > maxProperties {
+		return nil, invalid("properties", "at most 100 properties")
+	}
+	out := parts[:0]
+	for _, p := range parts {
+		p = strings.TrimSpace(p)
+		if p == "" {
+			continue
+		}
+		if !validPropertyName(p) {
+			return nil, invalid("properties", quoteShort(p)+" is not a property name (letters, digits, _ and -)")
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// validPropertyName accepts HubSpot internal property names.
+func validPropertyName(p string) bool {
+	if p == "" || len(p) > maxPropertyName {
+		return false
+	}
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+func parseBool(field, raw string) (bool, error) {
+	switch raw {
+	case "", "false", "0":
+		return false, nil
+	case "true", "1":
+		return true, nil
+	}
+	return false, invalid(field, "must be true or false")
+}
