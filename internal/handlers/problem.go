@@ -55,7 +55,7 @@ func writeProblem(c *gin.Context, err error) {
 		c.Header("Retry-After", strconv.Itoa(p.RetryAfter))
 	}
 	c.Header("Content-Type", "application/problem+json")
-	c.AbortWithStatusJSON(p.Status, p)
+	c.AbortWithStatusPureJSON(p.Status, p)
 }
 
 // logProblem logs a failure once, here. Internal errors are errors; upstream
