@@ -1,29 +1,29 @@
 package cache
 
 import (
-	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"net"
 	"os"
-	"os/exec"
 	"strconv"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/redis/go-redis/v9"
 	"go.uber.org/goleak"
+
+	"github.com/salesautomation/api/internal/testredis"
 )
 
 func TestMain(m *testing.M) {
-	code := m.Run()
-	if redisOnce.cmd != nil {
-		_ = redisOnce.cmd.Process.Kill()
-		_ = redisOnce.cmd.Wait()
+	stop, err := testredis.Ensure()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "cache tests:", err)
+		os.Exit(1)
 	}
+	code := m.Run()
+	stop()
 	if code == 0 {
 		if err := goleak.Find(); err != nil {
 			fmt.Fprintln(os.Stderr, "goleak:", err)
@@ -103,90 +103,20 @@ func uniquePrefix(t testing.TB) string {
 	return "test:cache:" + t.Name() + ":" + hex.EncodeToString(b) + ":"
 }
 
-// redisOnce is the Redis server the package's tests share, found or started once.
-var redisOnce struct {
-	sync.Once
-	url string
-	cmd *exec.Cmd // non-nil when the tests started it; TestMain stops it
-	err error
-}
-
-// redisURL returns the URL of a Redis server for the tests (API.md section 1):
-// REDIS_URL or redis://127.0.0.1:6379/0 when it answers, else a redis-server
-// started from PATH on a free port.
+// redisURL returns the URL of the test Redis (testredis.Ensure found or
+// started it in TestMain), or skips with SKIP_REDIS_TESTS=1.
 func redisURL(t testing.TB) string {
 	t.Helper()
-	if os.Getenv("SKIP_REDIS_TESTS") == "1" {
-		t.Skip("SKIP_REDIS_TESTS=1")
-	}
-	redisOnce.Do(func() {
-		url := os.Getenv("REDIS_URL")
-		if url == "" {
-			url = "redis://127.0.0.1:6379/0"
-		}
-		if pingURL(url) == nil {
-			redisOnce.url = url
-			return
-		}
-		port := freePort(t)
-		cmd, err := startRedisServer(port)
-		if err != nil {
-			redisOnce.err = err
-			return
-		}
-		redisOnce.cmd = cmd
-		redisOnce.url = "redis://127.0.0.1:" + port + "/0"
-	})
-	if redisOnce.err != nil {
-		t.Fatal(redisOnce.err)
-	}
-	return redisOnce.url
-}
-
-func pingURL(url string) error {
-	o, err := redis.ParseURL(url)
-	if err != nil {
-		return err
-	}
-	o.DialerRetries, o.MaxRetries = 1, -1
-	c := redis.NewClient(o)
-	defer c.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-	defer cancel()
-	return c.Ping(ctx).Err()
+	return testredis.URL(t)
 }
 
 func freePort(t testing.TB) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	port, err := testredis.FreePort()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
-	return strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
-}
-
-// startRedisServer runs a throw-away redis-server on port and waits until it
-// answers.
-func startRedisServer(port string) (*exec.Cmd, error) {
-	path, err := exec.LookPath("redis-server")
-	if err != nil {
-		return nil, fmt.Errorf("redis tests need Redis: install redis-server (apt-get install redis-server, brew install redis) or set REDIS_URL; SKIP_REDIS_TESTS=1 skips them")
-	}
-	cmd := exec.Command(path, "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start redis-server: %w", err)
-	}
-	url := "redis://127.0.0.1:" + port + "/0"
-	for range 200 {
-		if pingURL(url) == nil {
-			return cmd, nil
-		}
-		time.Sleep(10 * time.Millisecond) // polling a process we cannot signal readiness from
-	}
-	_ = cmd.Process.Kill()
-	_ = cmd.Wait()
-	return nil, fmt.Errorf("redis-server on port %s did not answer", port)
+	return port
 }
 
 // counterValue reads one labelled counter from reg.

@@ -13,6 +13,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
+
+	"github.com/salesautomation/api/internal/testredis"
 )
 
 // TestRedisOutageIsAMiss kills a Redis of its own in the middle of the test: reads
@@ -21,7 +23,7 @@ import (
 func TestRedisOutageIsAMiss(t *testing.T) {
 	redisURL(t) // honours SKIP_REDIS_TESTS and reports a missing redis-server
 	port := freePort(t)
-	srv, err := startRedisServer(port)
+	srv, err := testredis.StartServer(port)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +68,7 @@ func TestRedisOutageIsAMiss(t *testing.T) {
 		t.Errorf("logged %d store failures, want 1 per interval:\n%s", got, logs.String())
 	}
 
-	srv2, err := startRedisServer(port)
+	srv2, err := testredis.StartServer(port)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,10 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"net"
 	"os"
-	"os/exec"
-	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -17,14 +14,18 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/rs/zerolog"
 	"go.uber.org/goleak"
+
+	"github.com/salesautomation/api/internal/testredis"
 )
 
 // TestMain finds Redis as API.md section 1 says (REDIS_URL, the default address, or a
 // redis-server started here on a free port) and checks for leaked goroutines.
+// TestMain finds Redis as API.md section 1 says (REDIS_URL, the default address, or a
+// redis-server started here on a free port) and checks for leaked goroutines.
 func TestMain(m *testing.M) {
-	stop, err := ensureRedis()
+	stop, err := testredis.Ensure()
 	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
+		fmt.Fprintln(os.Stderr, "queue tests:", err)
 		os.Exit(1)
 	}
 	code := m.Run()
@@ -38,63 +39,10 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-func ensureRedis() (stop func(), err error) {
-	noop := func() {}
-	if os.Getenv("SKIP_REDIS_TESTS") == "1" {
-		return noop, nil
-	}
-	url := os.Getenv("REDIS_URL")
-	if url == "" {
-		url = "redis://127.0.0.1:6379/0"
-	}
-	if pingURL(url) == nil {
-		return noop, os.Setenv("REDIS_URL", url)
-	}
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		return noop, fmt.Errorf("queue tests: no Redis at %s and no redis-server on PATH; install it (apt-get install redis-server, brew install redis) or set SKIP_REDIS_TESTS=1", url)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return noop, err
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	_ = ln.Close()
-	cmd := exec.Command(bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
-	if err := cmd.Start(); err != nil {
-		return noop, fmt.Errorf("queue tests: start redis-server: %w", err)
-	}
-	stop = func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }
-	url = fmt.Sprintf("redis://127.0.0.1:%d/0", port)
-	for range 100 {
-		if pingURL(url) == nil {
-			return stop, os.Setenv("REDIS_URL", url)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	stop()
-	return noop, fmt.Errorf("queue tests: redis-server on port %d did not answer", port)
-}
-
-func pingURL(url string) error {
-	opt, err := redis.ParseURL(url)
-	if err != nil {
-		return err
-	}
-	c := redis.NewClient(opt)
-	defer c.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-	defer cancel()
-	return c.Ping(ctx).Err()
-}
-
 // newRedisClient returns a client for the test Redis, closed when the test ends.
 func newRedisClient(t *testing.T) *redis.Client {
 	t.Helper()
-	if os.Getenv("SKIP_REDIS_TESTS") == "1" {
-		t.Skip("SKIP_REDIS_TESTS=1")
-	}
-	opt, err := redis.ParseURL(os.Getenv("REDIS_URL"))
+	opt, err := redis.ParseURL(testredis.URL(t))
 	if err != nil {
 		t.Fatal(err)
 	}
