@@ -34,6 +34,7 @@ var (
 type app struct {
 	handler http.Handler
 	life    *handlers.Lifecycle
+	sandbox *sandbox.Sandbox // the fake upstreams in sandbox mode, for end-to-end tests; nil otherwise
 	workers []func(context.Context) // background loops started by start
 	wg      sync.WaitGroup
 	closers []func() // run in reverse order by close
@@ -89,6 +90,7 @@ func (a *app) startSandbox(stdout io.Writer) func(context.Context, *deps) error 
 			return fmt.Errorf("sandbox: %w", err)
 		}
 		a.closers = append(a.closers, sb.Close)
+		a.sandbox = sb
 		urls := map[string][2]string{
 			resilience.HubSpot:   {sb.HubSpotURL, sb.HubSpotAPIKey},
 			resilience.Lemlist:   {sb.LemlistURL, sb.LemlistAPIKey},
