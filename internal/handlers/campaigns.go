@@ -38,7 +38,7 @@ type campaigns struct {
 // handleCampaignList handles GET /api/campaigns.
 func (h *campaigns) handleCampaignList() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		list, err := resilience.Call(c.Request.Context(), h.cb, h.api.ListCampaigns)
+		list, err := callUpstream(c.Request.Context(), h.cb, h.api.ListCampaigns)
 		if err != nil {
 			writeProblem(c, err)
 			return
@@ -68,7 +68,7 @@ func (h *campaigns) handleLeadAdd() gin.HandlerFunc {
 			return
 		}
 		ctx := c.Request.Context()
-		out, err := resilience.Call(ctx, h.cb, func(ctx context.Context) (lemlist.Lead, error) {
+		out, err := callUpstream(ctx, h.cb, func(ctx context.Context) (lemlist.Lead, error) {
 			return addLead(ctx, h.api, campaignID, lead)
 		})
 		switch {

@@ -44,7 +44,7 @@ func (h *contacts) read(ctx context.Context, id string, props []string) (cache.R
 	s := h.cb.Settings()
 	res, err := h.cache.Get(ctx, resilience.HubSpot, cache.ContactKey(id, props), s.CacheTTL, s.StaleTTL,
 		func(ctx context.Context) ([]byte, error) {
-			contact, err := resilience.Call(ctx, h.cb, func(ctx context.Context) (hubspot.Contact, error) {
+			contact, err := callUpstream(ctx, h.cb, func(ctx context.Context) (hubspot.Contact, error) {
 				return h.api.GetContact(ctx, id, props)
 			})
 			if err != nil {
@@ -103,7 +103,7 @@ func (h *contacts) handleContactSearch() gin.HandlerFunc {
 		}
 		// A search changes nothing, so its POST may be retried like a GET.
 		ctx := resilience.WithRetryableWrite(c.Request.Context())
-		out, err := resilience.Call(ctx, h.cb, func(ctx context.Context) (hubspot.SearchResponse, error) {
+		out, err := callUpstream(ctx, h.cb, func(ctx context.Context) (hubspot.SearchResponse, error) {
 			return h.api.SearchContacts(ctx, req)
 		})
 		if err != nil {

@@ -9,7 +9,6 @@ import (
 
 	"github.com/salesautomation/api/internal/cache"
 	"github.com/salesautomation/api/internal/clients/hubspot"
-	"github.com/salesautomation/api/internal/resilience"
 )
 
 // contactBody is the body of POST /api/contacts and PATCH /api/contacts/:id.
@@ -57,7 +56,7 @@ func (h *contacts) handleContactCreate(idem *idempotency) gin.HandlerFunc {
 			return
 		}
 		create := func(ctx context.Context) (int, any, error) {
-			out, err := resilience.Call(ctx, h.cb, func(ctx context.Context) (hubspot.Contact, error) {
+			out, err := callUpstream(ctx, h.cb, func(ctx context.Context) (hubspot.Contact, error) {
 				return h.api.CreateContact(ctx, hubspot.ContactInput{Properties: body.Properties, Associations: body.Associations})
 			})
 			return http.StatusCreated, out, err
@@ -90,7 +89,7 @@ func (h *contacts) handleContactUpdate() gin.HandlerFunc {
 			return
 		}
 		ctx := c.Request.Context()
-		out, err := resilience.Call(ctx, h.cb, func(ctx context.Context) (hubspot.Contact, error) {
+		out, err := callUpstream(ctx, h.cb, func(ctx context.Context) (hubspot.Contact, error) {
 			return h.api.UpdateContact(ctx, id, hubspot.ContactInput{Properties: body.Properties})
 		})
 		h.invalidate(ctx, id, err)
@@ -107,7 +106,7 @@ func (h *contacts) handleContactArchive() gin.HandlerFunc {
 			return
 		}
 		ctx := c.Request.Context()
-		_, err := resilience.Call(ctx, h.cb, func(ctx context.Context) (struct{}, error) {
+		_, err := callUpstream(ctx, h.cb, func(ctx context.Context) (struct{}, error) {
 			return struct{}{}, h.api.ArchiveContact(ctx, id)
 		})
 		h.invalidate(ctx, id, err)

@@ -77,7 +77,7 @@ func (e *enrichment) person(ctx context.Context, email, name, company string) (c
 func (e *enrichment) lookup(ctx context.Context, key string, load func(context.Context) ([]byte, error)) (cache.Result, error) {
 	s := e.cb.Settings()
 	res, err := e.cache.Get(ctx, resilience.Explorium, key, s.CacheTTL, s.StaleTTL, func(ctx context.Context) ([]byte, error) {
-		return resilience.Call(ctx, e.cb, load)
+		return callUpstream(ctx, e.cb, load)
 	})
 	if err == nil && res.Status == cache.Stale {
 		e.cb.RecordFallback()

@@ -128,7 +128,7 @@ func upstreamName(err error) string {
 		return resilience.Lemlist
 	case errors.As(err, &ex):
 		return resilience.Explorium
-	case errors.As(err, &tout):
+	case errors.As(err, &tout) && tout.Circuit != "": // the HTTP client's timeouts name no circuit
 		return serviceOf(tout.Circuit)
 	}
 	var se *serviceError
@@ -147,6 +147,17 @@ type serviceError struct {
 
 func (e *serviceError) Error() string { return e.service + ": " + e.err.Error() }
 func (e *serviceError) Unwrap() error { return e.err }
+
+// callUpstream is resilience.Call that tags an error naming no upstream of
+// its own (transport errors, capacity) with cb's service, so that the
+// problem's service field says which upstream failed.
+func callUpstream[T any](ctx context.Context, cb *resilience.Breaker, fn func(context.Context) (T, error)) (T, error) {
+	out, err := resilience.Call(ctx, cb, fn)
+	if err != nil && upstreamName(err) == "" {
+		err = &serviceError{service: cb.Service(), err: err}
+	}
+	return out, err
+}
 
 func withService(p Problem, svc string) Problem {
 	p.Service = svc

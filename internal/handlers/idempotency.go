@@ -55,7 +55,9 @@ func (i *idempotency) serve(c *gin.Context, scope, key string, body any, do func
 	// The first caller's cancellation must not fail the repeats waiting on it;
 	// the breaker's timeout bounds the call.
 	ctx := context.WithoutCancel(c.Request.Context())
-	v, err, shared := i.flight.Do(storeKey, func() (any, error) {
+	executed := false // only this caller's own closure can set it
+	v, err, _ := i.flight.Do(storeKey, func() (any, error) {
+		executed = true
 		if rec, ok := i.load(ctx, storeKey); ok {
 			return rec, nil
 		}
@@ -80,7 +82,7 @@ func (i *idempotency) serve(c *gin.Context, scope, key string, body any, do func
 			headerIdempotencyKey+": already used with a different body"))
 		return
 	}
-	if rec.replayed || shared {
+	if rec.replayed || !executed {
 		c.Header("Idempotent-Replayed", "true")
 	}
 	ct := "application/json; charset=utf-8"

@@ -112,7 +112,7 @@ func (d LeadDelivery) Deliver(ctx context.Context, payload []byte) error {
 	// "Lead already in the campaign" makes a repeat harmless, so a queued
 	// delivery may be retried by the transport even after it reached Lemlist.
 	ctx = resilience.WithRetryableWrite(ctx)
-	_, err := resilience.Call(ctx, d.CB, func(ctx context.Context) (lemlist.Lead, error) {
+	_, err := callUpstream(ctx, d.CB, func(ctx context.Context) (lemlist.Lead, error) {
 		return addLead(ctx, d.API, j.CampaignID, j.Lead)
 	})
 	return err

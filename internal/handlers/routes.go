@@ -57,6 +57,10 @@ func NewRouter(d Deps) (*gin.Engine, error) {
 	}
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
+	// Gin's trailing-slash redirect answers before any middleware runs: no
+	// X-Request-ID, no access log or metrics, an HTML body. API.md's paths
+	// are fixed, so "/api/contacts/1/" is an unknown route (404 problem).
+	r.RedirectTrailingSlash = false
 	r.ContextWithFallback = true // c.Done()/c.Err() follow the request's context
 	r.Use(withRequestID(newIDSource(), d.Logger), m.observe(), logAccess(), recoverPanics(), limitBody(d.MaxBodyBytes))
 	if len(d.CORSOrigins) > 0 {

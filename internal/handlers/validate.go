@@ -33,20 +33,6 @@ func validEmail(s string) bool {
 	return at > 0 && validDomain(s[at+1:])
 }
 
-// normalizeDomain lower-cases a domain and strips what users paste with it:
-// a scheme, a path, a trailing dot and a leading "www.".
-func normalizeDomain(s string) string {
-	s = strings.ToLower(strings.TrimSpace(s))
-	if i := strings.Index(s, "://"); i >= 0 {
-		s = s[i+3:]
-	}
-	if i := strings.IndexAny(s, "/?#"); i >= 0 {
-		s = s[:i]
-	}
-	s = strings.TrimSuffix(s, ".")
-	return strings.TrimPrefix(s, "www.")
-}
-
 // validDomain accepts a DNS name with at least two labels of letters, digits
 // and inner hyphens (no ports, no IP literals).
 func validDomain(s string) bool {
