@@ -34,7 +34,7 @@ var (
 type app struct {
 	handler http.Handler
 	life    *handlers.Lifecycle
-	sandbox *sandbox.Sandbox // the fake upstreams in sandbox mode, for end-to-end tests; nil otherwise
+	sandbox *sandbox.Sandbox        // the fake upstreams in sandbox mode, for end-to-end tests; nil otherwise
 	workers []func(context.Context) // background loops started by start
 	wg      sync.WaitGroup
 	closers []func() // run in reverse order by close
