@@ -81,25 +81,35 @@ func routeLabel(c *gin.Context) string {
 }
 
 // logAccess writes one line per request: method, route template, status,
-// duration, bytes, request ID; never headers, query strings or bodies.
-// Successes are logged at debug only, so the hot path pays nothing at info.
+// duration, bytes, request ID, and for a failure its code and cause; never
+// headers, query strings or bodies. Successes are logged at debug only, so
+// the hot path pays nothing at info.
 func logAccess() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		start := time.Now()
 		c.Next()
 		status := c.Writer.Status()
-		l := zerolog.Ctx(c.Request.Context())
-		var ev *zerolog.Event
+		level := zerolog.DebugLevel
+		v, _ := c.Get(ctxFailure)
+		f, failed := v.(failure)
 		switch {
+		case failed:
+			level = f.level
 		case status >= 500:
-			ev = l.Warn()
+			level = zerolog.WarnLevel
 		case status >= 400:
-			ev = l.Info()
-		default:
-			ev = l.Debug()
+			level = zerolog.InfoLevel
 		}
-		ev.Str("method", c.Request.Method).Str("route", routeLabel(c)).Int("status", status).
-			Dur("duration", time.Since(start)).Int("bytes", c.Writer.Size()).Msg("request")
+		ev := zerolog.Ctx(c.Request.Context()).WithLevel(level)
+		if ev == nil {
+			return
+		}
+		ev = ev.Str("method", c.Request.Method).Str("route", routeLabel(c)).Int("status", status).
+			Dur("duration", time.Since(start)).Int("bytes", c.Writer.Size())
+		if failed {
+			ev = ev.Str("code", f.code).Err(f.err)
+		}
+		ev.Msg("request")
 	}
 }
 

@@ -50,7 +50,7 @@ func invalid(field, why string) *Error {
 func writeProblem(c *gin.Context, err error) {
 	p := problemFor(err)
 	p.RequestID = requestID(c)
-	logProblem(c, p, err)
+	c.Set(ctxFailure, failure{err: err, code: p.Code, level: problemLevel(p)})
 	if p.RetryAfter > 0 {
 		c.Header("Retry-After", strconv.Itoa(p.RetryAfter))
 	}
@@ -58,22 +58,28 @@ func writeProblem(c *gin.Context, err error) {
 	c.AbortWithStatusPureJSON(p.Status, p)
 }
 
-// logProblem logs a failure once, here. Internal errors are errors; upstream
-// trouble is info (the breaker's own open/close lines are the alarm); a fast
-// rejection by an open circuit, a full capacity or a client that hung up is
-// debug: logging each one at info would flood the logs during an outage.
-func logProblem(c *gin.Context, p Problem, err error) {
-	l := zerolog.Ctx(c.Request.Context())
-	var ev *zerolog.Event
+// problemLevel is the level of a failed request's log line. Internal errors
+// are errors; upstream trouble is info (the breaker's own open/close lines are
+// the alarm); a fast rejection by an open circuit or a full capacity, and a
+// client that hung up, are debug: one line per rejected request at info would
+// flood the logs and slow the very path that must stay fast in an outage.
+func problemLevel(p Problem) zerolog.Level {
 	switch {
 	case p.Status == http.StatusInternalServerError:
-		ev = l.Error()
+		return zerolog.ErrorLevel
 	case p.Code == "circuit_open" || p.Code == "capacity_exceeded" || p.Status == statusClientClosed:
-		ev = l.Debug()
-	case p.Status >= http.StatusInternalServerError:
-		ev = l.Info()
+		return zerolog.DebugLevel
 	default:
-		return
+		return zerolog.InfoLevel
 	}
-	ev.Err(err).Str("route", routeLabel(c)).Int("status", p.Status).Str("code", p.Code).Msg("request failed")
 }
+
+// failure is what writeProblem leaves for the access log, so that a failed
+// request is logged once, with its cause, at the level it deserves.
+type failure struct {
+	err   error
+	code  string
+	level zerolog.Level
+}
+
+const ctxFailure = "failure"
