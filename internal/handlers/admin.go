@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/gin-gonic/gin"
-	"github.com/rs/zerolog"
 
 	"github.com/salesautomation/api/internal/resilience"
 )
@@ -57,7 +56,7 @@ func handleCircuitOpen(reg *resilience.Registry) gin.HandlerFunc {
 func adminCircuitAction(reg *resilience.Registry, action string, act func(*resilience.Breaker) string) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		name := c.Param("name")
-		log := zerolog.Ctx(c.Request.Context())
+		log := logFor(c)
 		b, ok := reg.Get(name)
 		if !ok {
 			log.Warn().Str("action", action).Str("outcome", "unknown circuit").Msg("admin action")

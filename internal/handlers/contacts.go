@@ -66,15 +66,17 @@ func (h *contacts) handleContactGet(enr *enrichment) gin.HandlerFunc {
 			writeProblem(c, invalid("id", "must be a HubSpot contact ID (digits only)"))
 			return
 		}
-		props, err := parseProperties(c.Query("properties"))
-		if err != nil {
-			writeProblem(c, err)
-			return
-		}
-		enrich, err := parseBool("enrich", c.Query("enrich"))
-		if err != nil {
-			writeProblem(c, err)
-			return
+		var err error
+		var props []string
+		var enrich bool
+		if c.Request.URL.RawQuery != "" { // parsing an absent query would still allocate
+			if props, err = parseProperties(c.Query("properties")); err == nil {
+				enrich, err = parseBool("enrich", c.Query("enrich"))
+			}
+			if err != nil {
+				writeProblem(c, err)
+				return
+			}
 		}
 		res, err := h.read(c.Request.Context(), id, props)
 		if err != nil {

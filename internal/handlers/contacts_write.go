@@ -5,7 +5,6 @@ import (
 	"net/http"
 
 	"github.com/gin-gonic/gin"
-	"github.com/rs/zerolog"
 
 	"github.com/salesautomation/api/internal/cache"
 	"github.com/salesautomation/api/internal/clients/hubspot"
@@ -125,9 +124,7 @@ func (h *contacts) invalidate(ctx context.Context, id string, err error) {
 	if err != nil && !mayHaveApplied(err) {
 		return
 	}
-	if cerr := h.cache.Invalidate(context.WithoutCancel(ctx), cache.ContactGroup(id)); cerr != nil {
-		zerolog.Ctx(ctx).Debug().Err(cerr).Msg("cache invalidation failed")
-	}
+	_ = h.cache.Invalidate(context.WithoutCancel(ctx), cache.ContactGroup(id)) // the cache counts and logs its own errors
 }
 
 // mayHaveApplied is false only for answers that prove the write did not

@@ -22,22 +22,21 @@ const statusClientClosed = 499
 // and open circuits are 503 with Retry-After; the upstream's 404/409/429 pass
 // through; an upstream that refuses our credentials is our fault (502).
 func problemFor(err error) Problem {
-	var (
-		pe   *Error
-		mbe  *http.MaxBytesError
-		open *resilience.OpenError
-	)
-	switch {
-	case errors.As(err, &pe):
+	// errors.AsType, unlike errors.As, does not allocate: this runs on every
+	// failed request, including each fast rejection while a circuit is open.
+	if pe, ok := errors.AsType[*Error](err); ok {
 		return pe.P
-	case errors.As(err, &mbe):
+	}
+	if mbe, ok := errors.AsType[*http.MaxBytesError](err); ok {
 		return newProblem(http.StatusRequestEntityTooLarge, "body_too_large",
 			"body: larger than "+strconv.FormatInt(mbe.Limit, 10)+" bytes").P
-	case errors.As(err, &open):
-		p := newProblem(http.StatusServiceUnavailable, "circuit_open",
-			open.Circuit+" is open: the upstream is failing, answering fast instead of waiting").P
+	}
+	if open, ok := errors.AsType[*resilience.OpenError](err); ok {
+		p := newProblem(http.StatusServiceUnavailable, "circuit_open", circuitOpenDetail(open.Circuit)).P
 		p.RetryAfter = ceilSeconds(open.RetryAfter)
 		return withService(p, serviceOf(open.Circuit))
+	}
+	switch {
 	case errors.Is(err, resilience.ErrCapacity):
 		p := newProblem(http.StatusServiceUnavailable, "capacity_exceeded", "too many concurrent calls to the upstream").P
 		p.RetryAfter = 1
@@ -85,8 +84,7 @@ func upstreamProblem(status int, retryAfter time.Duration, msg, svc string, err 
 }
 
 func conflictProblem(err error) Problem {
-	var hs *hubspot.Error
-	if errors.As(err, &hs) {
+	if hs, ok := errors.AsType[*hubspot.Error](err); ok {
 		p := newProblem(http.StatusConflict, "contact_exists", "a contact with this email already exists: id "+hs.ExistingID).P
 		p.ExistingID = hs.ExistingID
 		return p
@@ -96,18 +94,14 @@ func conflictProblem(err error) Problem {
 
 // upstreamStatus reads the status, Retry-After and message of a typed client error.
 func upstreamStatus(err error) (status int, retryAfter time.Duration, msg string, ok bool) {
-	var (
-		hs *hubspot.Error
-		ll *lemlist.Error
-		ex *explorium.Error
-	)
-	switch {
-	case errors.As(err, &hs):
-		return hs.StatusCode, hs.RetryAfter, hs.Message, true
-	case errors.As(err, &ll):
-		return ll.StatusCode, ll.RetryAfter, ll.Message, true
-	case errors.As(err, &ex):
-		return ex.StatusCode, ex.RetryAfter, ex.Message, true
+	if e, ok := errors.AsType[*hubspot.Error](err); ok {
+		return e.StatusCode, e.RetryAfter, e.Message, true
+	}
+	if e, ok := errors.AsType[*lemlist.Error](err); ok {
+		return e.StatusCode, e.RetryAfter, e.Message, true
+	}
+	if e, ok := errors.AsType[*explorium.Error](err); ok {
+		return e.StatusCode, e.RetryAfter, e.Message, true
 	}
 	return 0, 0, "", false
 }
@@ -115,25 +109,20 @@ func upstreamStatus(err error) (status int, retryAfter time.Duration, msg string
 // upstreamName names the upstream an error came from, for the problem's
 // service field; empty when the error does not say.
 func upstreamName(err error) string {
-	var (
-		hs   *hubspot.Error
-		ll   *lemlist.Error
-		ex   *explorium.Error
-		tout *resilience.TimeoutError
-	)
-	switch {
-	case errors.As(err, &hs):
-		return resilience.HubSpot
-	case errors.As(err, &ll):
-		return resilience.Lemlist
-	case errors.As(err, &ex):
-		return resilience.Explorium
-	case errors.As(err, &tout) && tout.Circuit != "": // the HTTP client's timeouts name no circuit
-		return serviceOf(tout.Circuit)
-	}
-	var se *serviceError
-	if errors.As(err, &se) {
+	if se, ok := errors.AsType[*serviceError](err); ok {
 		return se.service
+	}
+	if _, ok := errors.AsType[*hubspot.Error](err); ok {
+		return resilience.HubSpot
+	}
+	if _, ok := errors.AsType[*lemlist.Error](err); ok {
+		return resilience.Lemlist
+	}
+	if _, ok := errors.AsType[*explorium.Error](err); ok {
+		return resilience.Explorium
+	}
+	if tout, ok := errors.AsType[*resilience.TimeoutError](err); ok {
+		return serviceOf(tout.Circuit) // empty for the HTTP client's own timeouts, which name no circuit
 	}
 	return ""
 }
@@ -148,12 +137,12 @@ type serviceError struct {
 func (e *serviceError) Error() string { return e.service + ": " + e.err.Error() }
 func (e *serviceError) Unwrap() error { return e.err }
 
-// callUpstream is resilience.Call that tags an error naming no upstream of
-// its own (transport errors, capacity) with cb's service, so that the
-// problem's service field says which upstream failed.
+// callUpstream is resilience.Call that tags every error with cb's service,
+// so that the problem's service field says which upstream failed even for
+// errors that name none (transport errors, capacity, timeouts).
 func callUpstream[T any](ctx context.Context, cb *resilience.Breaker, fn func(context.Context) (T, error)) (T, error) {
 	out, err := resilience.Call(ctx, cb, fn)
-	if err != nil && upstreamName(err) == "" {
+	if err != nil {
 		err = &serviceError{service: cb.Service(), err: err}
 	}
 	return out, err
@@ -174,6 +163,21 @@ func serviceOf(circuit string) string {
 	return ""
 }
 
+// circuitOpenDetail is the detail of a circuit_open problem, one constant
+// string per circuit so the fast-rejection path does not build it.
+func circuitOpenDetail(circuit string) string {
+	const tail = " is open: the upstream is failing, answering fast instead of waiting"
+	switch circuit {
+	case "hubspot-circuit":
+		return "hubspot-circuit" + tail
+	case "lemlist-circuit":
+		return "lemlist-circuit" + tail
+	case "explorium-circuit":
+		return "explorium-circuit" + tail
+	}
+	return circuit + tail
+}
+
 // ceilSeconds rounds d up to whole seconds, at least 1 for a positive d.
 func ceilSeconds(d time.Duration) int {
 	if d <= 0 {
@@ -185,6 +189,6 @@ func ceilSeconds(d time.Duration) int {
 // isLeadConflict recognises Lemlist's "already in the campaign" (a 400) and
 // "already in another campaign" (a 500 wrapped as a conflictError).
 func isLeadConflict(err error) bool {
-	var ce *conflictError
-	return errors.Is(err, lemlist.ErrAlreadyInCampaign) || errors.As(err, &ce)
+	_, wrapped := errors.AsType[*conflictError](err)
+	return wrapped || errors.Is(err, lemlist.ErrAlreadyInCampaign)
 }

@@ -42,7 +42,7 @@ func (m *httpMetrics) observe() gin.HandlerFunc {
 		c.Next()
 		route := routeLabel(c)
 		method := methodLabel(c.Request.Method)
-		m.requests.WithLabelValues(method, route, strconv.Itoa(c.Writer.Status())).Inc()
+		m.requests.WithLabelValues(method, route, statusLabel(c.Writer.Status())).Inc()
 		m.duration.WithLabelValues(method, route).Observe(time.Since(start).Seconds())
 	}
 }
@@ -54,4 +54,29 @@ func methodLabel(m string) string {
 		return m
 	}
 	return "OTHER"
+}
+
+// statusLabel spells the common statuses without allocating.
+func statusLabel(code int) string {
+	switch code {
+	case 200:
+		return "200"
+	case 201:
+		return "201"
+	case 202:
+		return "202"
+	case 204:
+		return "204"
+	case 400:
+		return "400"
+	case 404:
+		return "404"
+	case 409:
+		return "409"
+	case 429:
+		return "429"
+	case 503:
+		return "503"
+	}
+	return strconv.Itoa(code)
 }

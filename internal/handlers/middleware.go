@@ -13,8 +13,9 @@ import (
 )
 
 const (
-	headerRequestID = "X-Request-ID"
+	headerRequestID = "X-Request-Id" // canonical form: net/http need not rewrite it per request
 	ctxRequestID    = "requestID"
+	ctxLogger       = "logger"
 	maxRequestIDLen = 128
 )
 
@@ -33,7 +34,9 @@ func newIDSource() *idSource {
 }
 
 func (s *idSource) next() string {
-	return s.prefix + strconv.FormatUint(s.n.Add(1), 36)
+	var buf [40]byte
+	b := append(buf[:0], s.prefix...)
+	return string(strconv.AppendUint(b, s.n.Add(1), 36))
 }
 
 // validRequestID accepts a client's ID only if it is short and made of a safe
@@ -53,20 +56,37 @@ func validRequestID(id string) bool {
 	return true
 }
 
-// withRequestID sets X-Request-ID on every response and a request-scoped
-// logger carrying it in the request context (zerolog.Ctx).
+// withRequestID sets X-Request-ID on every response and keeps the ID and the
+// base logger in the request, for logFor. The request-scoped logger is built
+// only when something is logged: at info, a successful request builds none.
 func withRequestID(ids *idSource, base zerolog.Logger) gin.HandlerFunc {
+	bp := &base
 	return func(c *gin.Context) {
 		id := c.GetHeader(headerRequestID)
 		if !validRequestID(id) {
 			id = ids.next()
 		}
 		c.Set(ctxRequestID, id)
+		c.Set(ctxLogger, bp)
 		c.Header(headerRequestID, id)
-		l := base.With().Str("request_id", id).Logger()
-		c.Request = c.Request.WithContext(l.WithContext(c.Request.Context()))
 		c.Next()
 	}
+}
+
+// baseLogger is the service's logger, as withRequestID stored it.
+func baseLogger(c *gin.Context) *zerolog.Logger {
+	if v, ok := c.Get(ctxLogger); ok {
+		if l, ok := v.(*zerolog.Logger); ok {
+			return l
+		}
+	}
+	nop := zerolog.Nop()
+	return &nop
+}
+
+// logFor is the request's logger: the base logger with the request ID.
+func logFor(c *gin.Context) zerolog.Logger {
+	return baseLogger(c).With().Str("request_id", requestID(c)).Logger()
 }
 
 func requestID(c *gin.Context) string { return c.GetString(ctxRequestID) }
@@ -100,11 +120,11 @@ func logAccess() gin.HandlerFunc {
 		case status >= 400:
 			level = zerolog.InfoLevel
 		}
-		ev := zerolog.Ctx(c.Request.Context()).WithLevel(level)
+		ev := baseLogger(c).WithLevel(level)
 		if ev == nil {
 			return
 		}
-		ev = ev.Str("method", c.Request.Method).Str("route", routeLabel(c)).Int("status", status).
+		ev = ev.Str("request_id", requestID(c)).Str("method", c.Request.Method).Str("route", routeLabel(c)).Int("status", status).
 			Dur("duration", time.Since(start)).Int("bytes", c.Writer.Size())
 		if failed {
 			ev = ev.Str("code", f.code).Err(f.err)
@@ -122,7 +142,8 @@ func recoverPanics() gin.HandlerFunc {
 				if v == http.ErrAbortHandler { // the client went away; net/http's own signal
 					panic(v)
 				}
-				zerolog.Ctx(c.Request.Context()).Error().Interface("panic", v).Str("route", routeLabel(c)).Msg("handler panicked")
+				l := logFor(c)
+				l.Error().Interface("panic", v).Str("route", routeLabel(c)).Msg("handler panicked")
 				writeProblem(c, newProblem(http.StatusInternalServerError, "internal_error", "internal error"))
 			}
 		}()
@@ -138,7 +159,7 @@ func limitBody(max int64) gin.HandlerFunc {
 			writeProblem(c, &http.MaxBytesError{Limit: max})
 			return
 		}
-		if c.Request.Body != nil {
+		if c.Request.Body != nil && c.Request.Body != http.NoBody {
 			c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, max)
 		}
 		c.Next()
