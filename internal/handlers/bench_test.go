@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/salesautomation/api/internal/cache"
 	"github.com/salesautomation/api/internal/clients/hubspot"
+	"github.com/salesautomation/api/internal/clients/hubspot/hubspottest"
 	"github.com/salesautomation/api/internal/resilience"
 )
 
@@ -19,14 +21,17 @@ import (
 // measure the service's own path, not an upstream.
 type staticContacts struct{ ContactsAPI }
 
-func (staticContacts) GetContact(_ context.Context, id string, _ []string) (hubspot.Contact, error) {
-	email := "ada@example.com"
-	return hubspot.Contact{ID: id, Properties: map[string]*string{"email": &email}}, nil
+func (staticContacts) GetContactJSON(_ context.Context, id string, _ []string) (json.RawMessage, error) {
+	return json.RawMessage(`{"id":"` + id + `","properties":{"email":"ada@example.com"},"archived":false}`), nil
 }
 
 // benchRouter is the real router with HubSpot's production settings and the
 // cache off (every request a miss), as in the load test.
 func benchRouter(b *testing.B) (http.Handler, *resilience.Breaker) {
+	return benchRouterWith(b, staticContacts{})
+}
+
+func benchRouterWith(b *testing.B, contacts ContactsAPI) (http.Handler, *resilience.Breaker) {
 	b.Helper()
 	var settings []resilience.Settings
 	for _, svc := range resilience.Services {
@@ -45,7 +50,7 @@ func benchRouter(b *testing.B) (http.Handler, *resilience.Breaker) {
 	b.Cleanup(func() { _ = mem.Close() })
 	r, err := NewRouter(Deps{Logger: zerolog.Nop(), Metrics: prometheus.NewRegistry(), Life: NewLifecycle(time.Now()),
 		MaxBodyBytes: 1 << 20, Breakers: reg, Cache: cache.NewReadThrough(mem, nil, zerolog.Nop()), CacheStore: mem,
-		HubSpot: staticContacts{}, Explorium: nopEnricher{}})
+		HubSpot: contacts, Explorium: nopEnricher{}})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -80,4 +85,20 @@ func BenchmarkContactGetCircuitOpen(b *testing.B) {
 	h, cb := benchRouter(b)
 	cb.ForceOpen()
 	benchGet(b, h, http.StatusServiceUnavailable)
+}
+
+// BenchmarkContactGetMissOverHTTP is the whole cache-miss path: the router,
+// the breaker, the retrying transport and the typed client against the fake
+// HubSpot over loopback HTTP.
+func BenchmarkContactGetMissOverHTTP(b *testing.B) {
+	fake := hubspottest.New(hubspottest.Config{RateLimit: -1, SearchLimit: -1})
+	srv := httptest.NewServer(fake)
+	b.Cleanup(srv.Close)
+	s, _ := resilience.Preset(resilience.HubSpot, "production")
+	client, err := hubspot.New(srv.URL, hubspottest.DefaultToken, resilience.NewHTTPClient(s))
+	if err != nil {
+		b.Fatal(err)
+	}
+	h, _ := benchRouterWith(b, client)
+	benchGet(b, h, http.StatusOK)
 }
