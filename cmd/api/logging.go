@@ -30,9 +30,9 @@ func logStartup(l zerolog.Logger, cfg Config) {
 	for _, u := range cfg.Upstreams {
 		s := u.Settings
 		ev = ev.Dict(s.Service, zerolog.Dict().Str("base_url", u.BaseURL).Bool("api_key_set", u.APIKey != "").
-			Dur("timeout", s.Timeout).Dur("attempt_timeout", s.AttemptTimeout).Int("retry_max", s.RetryMax).
+			Str("timeout", s.Timeout.String()).Str("attempt_timeout", s.AttemptTimeout.String()).Int("retry_max", s.RetryMax).
 			Float64("error_threshold_percentage", s.ErrorThresholdPercentage).Int("volume_threshold", s.VolumeThreshold).
-			Dur("reset_timeout", s.ResetTimeout).Int("capacity", s.Capacity).Bool("enabled", s.Enabled))
+			Str("reset_timeout", s.ResetTimeout.String()).Int("capacity", s.Capacity).Bool("enabled", s.Enabled))
 	}
 	ev.Msg("configuration")
 	for _, k := range cfg.ignoredInSandbox {
