@@ -61,7 +61,7 @@ func decodeLead(c *gin.Context) (lemlist.Lead, error) {
 			set(&lead, s)
 			continue
 		}
-		if !validCampaignID(k) || strings.HasPrefix(k, "_") {
+		if !validToken(k) || strings.HasPrefix(k, "_") {
 			return lemlist.Lead{}, invalid(k, "custom variable names: letters, digits, _ and - (not starting with _)")
 		}
 		if lead.Variables == nil {
