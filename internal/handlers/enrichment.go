@@ -77,7 +77,10 @@ func (e *enrichment) person(ctx context.Context, email, name, company string) (c
 func (e *enrichment) lookup(ctx context.Context, key string, load func(context.Context) ([]byte, error)) (cache.Result, error) {
 	s := e.cb.Settings()
 	res, err := e.cache.Get(ctx, resilience.Explorium, key, s.CacheTTL, s.StaleTTL, func(ctx context.Context) ([]byte, error) {
-		return callUpstream(ctx, e.cb, load)
+		// Explorium's match and enrich endpoints are POSTs that only read: a
+		// repeat is harmless, so they are retried like GETs (EXPLORIUM_RETRY_MAX,
+		// its Retry-After honoured) instead of failing on the first 5xx or 429.
+		return callUpstream(resilience.WithRetryableWrite(ctx), e.cb, load)
 	})
 	if err == nil && res.Status == cache.Stale {
 		e.cb.RecordFallback()

@@ -184,3 +184,19 @@ func TestEnrichCircuitOpenUsesDefault(t *testing.T) {
 		t.Errorf("%d requests reached Explorium through an open circuit", got)
 	}
 }
+
+// TestEnrichRetriesATransientFailure: Explorium's lookups are POSTs that only
+// read, so a passing 503 is retried (EXPLORIUM_RETRY_MAX) rather than
+// answered with the default fallback and counted against the circuit.
+func TestEnrichRetriesATransientFailure(t *testing.T) {
+	a := newTestAPI(t, withSettings("explorium", func(s *resilience.Settings) { s.RetryMax, s.Timeout = 1, 5*time.Second }))
+	a.sb.Explorium.Faults().FailNext(1, http.StatusServiceUnavailable)
+	p := a.sb.Data.People[0]
+	out := a.send("POST", "/api/enrichment/company", `{"domain":"`+p.Company.Domain+`"}`).wantStatus(http.StatusOK).object()
+	if out["_enriched"] != true || out["_fallback"] != nil {
+		t.Errorf("after one 503 and a retry = %v, want the enriched answer", out)
+	}
+	if st := a.breaker("explorium").Stats(); st.Failures != 0 || st.Successes != 1 {
+		t.Errorf("breaker stats = %+v, want one success and no failure", st)
+	}
+}
