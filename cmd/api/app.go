@@ -172,7 +172,7 @@ func (a *app) buildCache(ctx context.Context, d *deps) error {
 	} else {
 		rc, err := cache.NewRedis(d.cfg.RedisURL)
 		if err != nil {
-			return fmt.Errorf("cache: REDIS_URL=%s: %w", redactURL(d.cfg.RedisURL), err)
+			return fmt.Errorf("cache: REDIS_URL=%s: cannot be used", redactURL(d.cfg.RedisURL)) // err quotes the URL
 		}
 		a.closers = append(a.closers, func() { _ = rc.Close() })
 		pingCtx, cancel := context.WithTimeout(ctx, 2*time.Second)

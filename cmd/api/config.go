@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/rs/zerolog"
 
 	"github.com/salesautomation/api/internal/resilience"
@@ -77,8 +78,12 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	if cfg.QueueBackoffMax < cfg.QueueBackoffMin {
 		r.fail("QUEUE_BACKOFF_MAX", cfg.QueueBackoffMax.String(), "must not be below QUEUE_BACKOFF_MIN="+cfg.QueueBackoffMin.String())
 	}
-	if cfg.RedisURL != "" && !strings.HasPrefix(cfg.RedisURL, "redis://") && !strings.HasPrefix(cfg.RedisURL, "rediss://") {
-		r.fail("REDIS_URL", redactURL(cfg.RedisURL), "want redis://host:port/db or rediss://…")
+	if cfg.RedisURL != "" {
+		// Checked here so that later steps never see (and never print) a bad URL:
+		// go-redis's own parse errors quote the whole URL, password included.
+		if _, err := redis.ParseURL(cfg.RedisURL); err != nil {
+			r.fail("REDIS_URL", redactURL(cfg.RedisURL), "want redis://[user:password@]host:port/db or rediss://…")
+		}
 	}
 	for i, svc := range resilience.Services {
 		cfg.Upstreams[i] = readUpstream(r, &cfg, svc)

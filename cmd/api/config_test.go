@@ -110,6 +110,8 @@ func TestLoadConfigRejects(t *testing.T) {
 		{"bad duration", sandboxEnv("SHUTDOWN_TIMEOUT", "30"), []string{`SHUTDOWN_TIMEOUT="30"`, "Go duration"}},
 		{"bad body size", sandboxEnv("MAX_BODY_BYTES", "-1"), []string{`MAX_BODY_BYTES="-1"`}},
 		{"bad redis url", sandboxEnv("REDIS_URL", "http://user:hunter2@host"), []string{"REDIS_URL", "xxxxx"}},
+		{"unparsable redis url", sandboxEnv("REDIS_URL", "redis://:hunter2/x#y@10.0.0.1:6379/0"), []string{"REDIS_URL", "<unparsable URL>"}},
+		{"redis url with a bad db", sandboxEnv("REDIS_URL", "redis://:hunter2@127.0.0.1:6379/notanumber"), []string{"REDIS_URL", "xxxxx"}},
 		{"backoff inverted", sandboxEnv("QUEUE_BACKOFF_MIN", "10s", "QUEUE_BACKOFF_MAX", "1s"), []string{"QUEUE_BACKOFF_MAX"}},
 		{"bad percentage", sandboxEnv("HUBSPOT_ERROR_THRESHOLD_PERCENTAGE", "150"), []string{`HUBSPOT_ERROR_THRESHOLD_PERCENTAGE="150"`}},
 		{"bad buckets", sandboxEnv("EXPLORIUM_ROLLING_COUNT_BUCKETS", "0"), []string{`EXPLORIUM_ROLLING_COUNT_BUCKETS="0"`}},

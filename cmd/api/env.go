@@ -129,10 +129,15 @@ func (r *envReader) list(key string) []string {
 	return out
 }
 
-// redactURL hides a password in a URL (REDIS_URL may carry one).
+// redactURL hides a password in a URL (REDIS_URL may carry one). A URL that
+// does not parse is not echoed at all: a password with "/" or "#" in it is
+// exactly what makes it unparsable.
 func redactURL(raw string) string {
 	u, err := url.Parse(raw)
-	if err != nil || u.User == nil {
+	if err != nil {
+		return "<unparsable URL>"
+	}
+	if u.User == nil {
 		return raw
 	}
 	return u.Redacted()

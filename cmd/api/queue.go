@@ -40,7 +40,7 @@ func (a *app) buildLeadQueue(ctx context.Context, d *deps) error {
 	} else {
 		ropts, err := redis.ParseURL(d.cfg.RedisURL)
 		if err != nil {
-			return fmt.Errorf("lead queue: REDIS_URL=%s: %w", redactURL(d.cfg.RedisURL), err)
+			return fmt.Errorf("lead queue: REDIS_URL=%s: cannot be used", redactURL(d.cfg.RedisURL)) // err quotes the URL
 		}
 		rdb := redis.NewClient(ropts)
 		a.closers = append(a.closers, func() { _ = rdb.Close() })
