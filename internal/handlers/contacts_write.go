@@ -55,6 +55,7 @@ func (h *contacts) handleContactCreate(idem *idempotency) gin.HandlerFunc {
 			return
 		}
 		create := func(ctx context.Context) (int, any, error) {
+			ctx = context.WithoutCancel(ctx) // see writeContext
 			out, err := callUpstream(ctx, h.cb, func(ctx context.Context) (hubspot.Contact, error) {
 				return h.api.CreateContact(ctx, hubspot.ContactInput{Properties: body.Properties, Associations: body.Associations})
 			})
@@ -87,7 +88,7 @@ func (h *contacts) handleContactUpdate() gin.HandlerFunc {
 			writeProblem(c, err)
 			return
 		}
-		ctx := c.Request.Context()
+		ctx := writeContext(c)
 		out, err := callUpstream(ctx, h.cb, func(ctx context.Context) (hubspot.Contact, error) {
 			return h.api.UpdateContact(ctx, id, hubspot.ContactInput{Properties: body.Properties})
 		})
@@ -104,7 +105,7 @@ func (h *contacts) handleContactArchive() gin.HandlerFunc {
 			writeProblem(c, invalid("id", "must be a HubSpot contact ID (digits only)"))
 			return
 		}
-		ctx := c.Request.Context()
+		ctx := writeContext(c)
 		_, err := callUpstream(ctx, h.cb, func(ctx context.Context) (struct{}, error) {
 			return struct{}{}, h.api.ArchiveContact(ctx, id)
 		})
@@ -117,6 +118,12 @@ func (h *contacts) handleContactArchive() gin.HandlerFunc {
 	}
 }
 
+// writeContext is the context of an upstream write: the client hanging up
+// must not cut a write off half-way, leaving the caller, HubSpot and the cache
+// disagreeing on whether it happened. The breaker's whole-call timeout still
+// bounds it.
+func writeContext(c *gin.Context) context.Context { return context.WithoutCancel(c.Request.Context()) }
+
 // invalidate drops the contact's cached reads after a write that may have
 // happened: also after a timeout or transport error, where HubSpot may have
 // applied it. A cache error is logged by the cache and never fails the write.
@@ -128,10 +135,10 @@ func (h *contacts) invalidate(ctx context.Context, id string, err error) {
 }
 
 // mayHaveApplied is false only for answers that prove the write did not
-// happen (a 4xx, an open circuit, capacity).
+// happen (an upstream 4xx, an open circuit, capacity).
 func mayHaveApplied(err error) bool {
 	p := problemFor(err)
-	return p.Status >= 500 && p.Code != "circuit_open" && p.Code != "capacity_exceeded"
+	return (p.Status >= 500 || p.Status == statusClientClosed) && p.Code != "circuit_open" && p.Code != "capacity_exceeded"
 }
 
 // writeResult writes out with status, or err as a problem.
