@@ -149,9 +149,22 @@ func (a *app) buildUpstreams(_ context.Context, d *deps) error {
 	return nil
 }
 
-// memoryCacheEntries bounds the in-process cache: about 50 MB at 1 KB a contact
-// would break the memory budget, so 20k small entries.
-const memoryCacheEntries = 20_000
+// Bounds of the in-process stores. At about 1 KB an entry, 20k cached
+// answers keep the process well inside its memory budget; idempotency
+// records are smaller and must survive their 24 h.
+const (
+	memoryCacheEntries = 20_000
+	idempotencyEntries = 50_000
+)
+
+func (a *app) memoryStore(entries int) (*cache.Memory, error) {
+	mem, err := cache.NewMemory(entries)
+	if err != nil {
+		return nil, fmt.Errorf("cache: %w", err)
+	}
+	a.closers = append(a.closers, func() { _ = mem.Close() })
+	return mem, nil
+}
 
 // buildCache picks Redis when REDIS_URL is set, else the in-process store.
 // Redis being down at start-up is a warning, not a refusal: the cache only
@@ -163,11 +176,16 @@ func (a *app) buildCache(ctx context.Context, d *deps) error {
 	}
 	var store cache.Store
 	if d.cfg.RedisURL == "" {
-		mem, err := cache.NewMemory(memoryCacheEntries)
+		mem, err := a.memoryStore(memoryCacheEntries)
 		if err != nil {
-			return fmt.Errorf("cache: %w", err)
+			return err
 		}
-		a.closers = append(a.closers, func() { _ = mem.Close() })
+		// Idempotency records get a store of their own: in the shared cache
+		// its eviction policy would drop them first (written once, rarely
+		// read), and a dropped record means a duplicate contact.
+		if d.handlers.Idempotency, err = a.memoryStore(idempotencyEntries); err != nil {
+			return err
+		}
 		store = mem
 	} else {
 		rc, err := cache.NewRedis(d.cfg.RedisURL)
@@ -181,9 +199,9 @@ func (a *app) buildCache(ctx context.Context, d *deps) error {
 			d.logger.Warn().Err(err).Str("redis_url", redactURL(d.cfg.RedisURL)).Msg("redis does not answer: serving without a cache until it does")
 		}
 		store = rc
+		d.handlers.Idempotency = rc // Redis evicts nothing unless maxmemory says so (deploy/README.md)
 	}
 	d.handlers.Cache = cache.NewReadThrough(store, cm, d.logger)
-	d.handlers.CacheStore = store
 	d.handlers.CacheCounts = func(svc string) (uint64, uint64) {
 		hits, misses, stale := cm.Snapshot(svc)
 		return hits + stale, misses

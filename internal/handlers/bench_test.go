@@ -49,7 +49,7 @@ func benchRouterWith(b *testing.B, contacts ContactsAPI) (http.Handler, *resilie
 	}
 	b.Cleanup(func() { _ = mem.Close() })
 	r, err := NewRouter(Deps{Logger: zerolog.Nop(), Metrics: prometheus.NewRegistry(), Life: NewLifecycle(time.Now()),
-		MaxBodyBytes: 1 << 20, Breakers: reg, Cache: cache.NewReadThrough(mem, nil, zerolog.Nop()), CacheStore: mem,
+		MaxBodyBytes: 1 << 20, Breakers: reg, Cache: cache.NewReadThrough(mem, nil, zerolog.Nop()), Idempotency: mem,
 		HubSpot: contacts, Explorium: nopEnricher{}})
 	if err != nil {
 		b.Fatal(err)

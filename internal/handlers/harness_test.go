@@ -145,7 +145,7 @@ func newTestAPI(t *testing.T, opts ...apiOption) *testAPI {
 	mem, err := cache.NewMemory(1000, cache.WithClock(clock.Now))
 	must(t, err)
 	t.Cleanup(func() { _ = mem.Close() })
-	d.Cache, d.CacheStore = cache.NewReadThrough(mem, cm, zerolog.Nop(), cache.WithClock(clock.Now)), mem
+	d.Cache, d.Idempotency = cache.NewReadThrough(mem, cm, zerolog.Nop(), cache.WithClock(clock.Now)), mem
 	d.CacheCounts = func(svc string) (uint64, uint64) {
 		hits, misses, stale := cm.Snapshot(svc)
 		return hits + stale, misses

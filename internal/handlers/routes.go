@@ -29,7 +29,7 @@ type Deps struct {
 
 	Breakers    *resilience.Registry
 	Cache       *cache.ReadThrough
-	CacheStore  cache.Store // idempotency records
+	Idempotency cache.Store // Idempotency-Key records: Redis when configured, else a store of their own
 	CacheCounts CacheCounts
 
 	HubSpot   ContactsAPI
@@ -125,7 +125,7 @@ func addRoutes(r *gin.Engine, d Deps) {
 
 func addContactRoutes(api *gin.RouterGroup, d Deps, enr *enrichment) {
 	h := &contacts{api: d.HubSpot, cb: mustBreaker(d.Breakers, resilience.HubSpot), cache: d.Cache, now: d.Now}
-	idem := &idempotency{store: d.CacheStore}
+	idem := &idempotency{store: d.Idempotency}
 	api.GET("/contacts/:id", h.handleContactGet(enr))
 	api.POST("/contacts/search", h.handleContactSearch())
 	api.POST("/contacts", h.handleContactCreate(idem))
