@@ -30,14 +30,20 @@ func (a *app) buildLeadQueue(ctx context.Context, d *deps) error {
 		ClaimMinIdle: max(2*time.Minute, 2*ll.Settings.Timeout),
 	}
 	var src queue.Source
-	if d.cfg.RedisURL == "" {
+	switch {
+	case d.cfg.RedisURL == "" && !d.cfg.Sandbox:
+		// A 202 promises that the lead is stored durably (API.md); without Redis
+		// nothing is, so nothing is accepted: the client gets 503 and retries.
+		d.logger.Warn().Msg("REDIS_URL is empty: leads cannot be queued; while Lemlist is unavailable, adding a lead answers 503")
+		return nil
+	case d.cfg.RedisURL == "":
 		q, err := queue.NewMemory(opts)
 		if err != nil {
 			return fmt.Errorf("lead queue: %w", err)
 		}
-		d.logger.Warn().Msg("lead queue is in-process and NOT durable (REDIS_URL is empty): queued leads are lost on restart")
+		d.logger.Warn().Msg("sandbox: the lead queue is in-process and NOT durable (REDIS_URL is empty): queued leads are lost on restart")
 		src = q
-	} else {
+	default:
 		ropts, err := redis.ParseURL(d.cfg.RedisURL)
 		if err != nil {
 			return fmt.Errorf("lead queue: REDIS_URL=%s: cannot be used", redactURL(d.cfg.RedisURL)) // err quotes the URL

@@ -31,7 +31,7 @@ type LeadQueue interface {
 type campaigns struct {
 	api   LeadsAPI
 	cb    *resilience.Breaker
-	queue LeadQueue
+	queue LeadQueue // nil without a durable queue: an unavailable Lemlist is then a 503
 	now   func() time.Time
 }
 
@@ -74,7 +74,7 @@ func (h *campaigns) handleLeadAdd() gin.HandlerFunc {
 		switch {
 		case err == nil:
 			c.JSON(http.StatusCreated, out)
-		case mayPass(err):
+		case mayPass(err) && h.queue != nil:
 			h.enqueue(c, leadJob{CampaignID: campaignID, Lead: lead})
 		default:
 			writeProblem(c, err)
@@ -108,6 +108,10 @@ func (h *campaigns) handleJobGet() gin.HandlerFunc {
 		id := c.Param("jobId")
 		if !validToken(id) {
 			writeProblem(c, invalid("jobId", "not a job ID"))
+			return
+		}
+		if h.queue == nil {
+			writeProblem(c, newProblem(http.StatusNotFound, "job_not_found", "no job "+id+": leads are not queued without REDIS_URL"))
 			return
 		}
 		job, ok, err := h.queue.Get(c.Request.Context(), id)

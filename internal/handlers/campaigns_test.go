@@ -204,3 +204,17 @@ func TestQueuedLeadAlreadyInCampaignCountsAsDelivered(t *testing.T) {
 		t.Errorf("state = %v, want %v (lastError %v)", got, want, job["lastError"])
 	}
 }
+
+// TestLeadRefusedWithoutDurableQueue: without a durable queue (no REDIS_URL
+// outside sandbox mode) a lead Lemlist cannot take now is refused with 503 and
+// Retry-After, never answered 202 with a promise nothing keeps.
+func TestLeadRefusedWithoutDurableQueue(t *testing.T) {
+	a := newTestAPI(t, withoutQueue())
+	a.sb.Lemlist.Faults().Set(faults.Fault{Status: http.StatusServiceUnavailable})
+	cam := a.sb.Lemlist.CampaignIDs()[0]
+	r := a.send("POST", "/api/campaigns/"+cam+"/leads", `{"email":"not.queued@example.com"}`).wantStatus(http.StatusServiceUnavailable)
+	if r.Header().Get("Retry-After") == "" {
+		t.Error("503 without Retry-After")
+	}
+	a.send("GET", "/api/jobs/0123456789abcdef0123456789abcdef", "").wantStatus(http.StatusNotFound)
+}

@@ -61,6 +61,7 @@ func (c *testClock) Advance(d time.Duration) {
 type apiConfig struct {
 	settings map[string]*resilience.Settings
 	deps     Deps
+	noQueue  bool // no durable lead queue, as in production without REDIS_URL
 }
 
 type apiOption func(*apiConfig)
@@ -69,6 +70,9 @@ type apiOption func(*apiConfig)
 func withSettings(service string, f func(*resilience.Settings)) apiOption {
 	return func(c *apiConfig) { f(c.settings[service]) }
 }
+
+// withoutQueue wires no lead queue (production without REDIS_URL).
+func withoutQueue() apiOption { return func(c *apiConfig) { c.noQueue = true } }
 
 // withDeps changes the router's dependencies (tokens, timeouts, flags).
 func withDeps(f func(*Deps)) apiOption { return func(c *apiConfig) { f(&c.deps) } }
@@ -161,7 +165,9 @@ func newTestAPI(t *testing.T, opts ...apiOption) *testAPI {
 		BackoffMin: 2 * time.Millisecond, BackoffMax: 10 * time.Millisecond,
 	})
 	must(t, err)
-	d.Leads = q
+	if !cfg.noQueue {
+		d.Leads = q
+	}
 	done := make(chan struct{})
 	go func() { defer close(done); _ = w.Run(ctx) }()
 	t.Cleanup(func() { cancel(); <-done }) // runs before sb.Close: the worker stops first
