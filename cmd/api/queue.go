@@ -57,7 +57,7 @@ func (a *app) buildLeadQueue(ctx context.Context, d *deps) error {
 		src = q
 	}
 	b, _ := d.handlers.Breakers.Get(resilience.CircuitName(resilience.Lemlist))
-	delivery := handlers.LeadDelivery{API: d.handlers.Lemlist, CB: b}
+	delivery := handlers.LeadDelivery{API: d.handlers.Lemlist, CB: b, Logger: d.logger}
 	w, err := queue.NewWorker(src, queue.WorkerOptions{
 		Deliver: delivery.Deliver, Classify: delivery.Classify, Gate: delivery.Gate,
 		Limiter:     rate.NewLimiter(leadRate, leadRate),

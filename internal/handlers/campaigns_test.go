@@ -2,13 +2,17 @@ package handlers
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/salesautomation/api/internal/clients/faults"
+	"github.com/salesautomation/api/internal/clients/lemlist"
 	"github.com/salesautomation/api/internal/clients/lemlist/lemlisttest"
+	"github.com/salesautomation/api/internal/queue"
 	"github.com/salesautomation/api/internal/resilience"
 )
 
@@ -217,4 +221,39 @@ func TestLeadRefusedWithoutDurableQueue(t *testing.T) {
 		t.Error("503 without Retry-After")
 	}
 	a.send("GET", "/api/jobs/0123456789abcdef0123456789abcdef", "").wantStatus(http.StatusNotFound)
+}
+
+// TestQueuedLeadClassification: what a delivery attempt's outcome means for
+// the job. A refused key must not fail every accepted lead at once.
+func TestQueuedLeadClassification(t *testing.T) {
+	d := LeadDelivery{}
+	tests := []struct {
+		name string
+		err  error
+		want queue.Outcome
+	}{
+		{"delivered", nil, queue.Delivered},
+		{"already in the campaign", &lemlist.Error{StatusCode: 400, Message: "Lead already in the campaign"}, queue.Delivered},
+		{"lemlist down", &lemlist.Error{StatusCode: 503}, queue.Retry},
+		{"rate limited", &lemlist.Error{StatusCode: 429}, queue.Retry},
+		{"circuit open", &resilience.OpenError{Circuit: "lemlist-circuit", RetryAfter: time.Second}, queue.Retry},
+		{"key refused", &lemlist.Error{StatusCode: 401, Message: "Unauthorized"}, queue.Retry},
+		{"invalid lead", &lemlist.Error{StatusCode: 400, Message: "Invalid email"}, queue.Fail},
+		{"unknown campaign", &lemlist.Error{StatusCode: 404}, queue.Fail},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var err error
+			if tt.err != nil {
+				err = &deliveryError{tt.err}
+			}
+			if got := d.Classify(err); got != tt.want {
+				t.Errorf("Classify(%v) = %v, want %v", tt.err, got, tt.want)
+			}
+		})
+	}
+	safe := (&deliveryError{&serviceError{service: "lemlist", err: errors.New("dial tcp 10.1.2.3:443: connect: connection refused")}}).Error()
+	if strings.Contains(safe, "10.1.2.3") {
+		t.Errorf("lastError shown to clients = %q, leaks an internal address", safe)
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/rs/zerolog"
 
 	"github.com/salesautomation/api/internal/clients/lemlist"
 	"github.com/salesautomation/api/internal/queue"
@@ -99,8 +100,9 @@ func addLead(ctx context.Context, api LeadsAPI, campaignID string, lead lemlist.
 // LeadDelivery is what the lead queue's worker needs to deliver queued leads
 // through Lemlist's breaker and retrying transport.
 type LeadDelivery struct {
-	API LeadsAPI
-	CB  *resilience.Breaker
+	API    LeadsAPI
+	CB     *resilience.Breaker
+	Logger zerolog.Logger // where a failed attempt's full cause goes (the job keeps a client-safe summary)
 }
 
 // Deliver adds one queued lead to its campaign.
@@ -115,8 +117,21 @@ func (d LeadDelivery) Deliver(ctx context.Context, payload []byte) error {
 	_, err := callUpstream(ctx, d.CB, func(ctx context.Context) (lemlist.Lead, error) {
 		return addLead(ctx, d.API, j.CampaignID, j.Lead)
 	})
-	return err
+	if err != nil {
+		d.Logger.Info().Err(err).Str("campaign_id", j.CampaignID).Msg("queued lead: delivery attempt failed")
+		return &deliveryError{err}
+	}
+	return nil
 }
+
+// deliveryError is what the job record keeps as lastError, which
+// GET /api/jobs/:id shows to clients: the problem's detail ("lemlist is
+// failing"), not the raw transport error with internal addresses in it. The
+// cause stays reachable for Classify and is logged by the worker.
+type deliveryError struct{ err error }
+
+func (e *deliveryError) Error() string { return problemFor(e.err).Detail }
+func (e *deliveryError) Unwrap() error { return e.err }
 
 // Classify tells the worker what a delivery error means: the lead is in the
 // campaign (delivered), will never be accepted (failed), or may pass later.
@@ -127,7 +142,9 @@ func (d LeadDelivery) Classify(err error) queue.Outcome {
 		return queue.Delivered
 	case errors.As(err, &perm):
 		return queue.Fail
-	case mayPass(err):
+	case mayPass(err), problemFor(err).Status == http.StatusBadGateway:
+		// 502: Lemlist refused our credentials. That passes when an operator
+		// fixes the key; failing every accepted lead at once would lose them.
 		return queue.Retry
 	}
 	return queue.Fail
