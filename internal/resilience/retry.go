@@ -49,7 +49,7 @@ func NewHTTPClient(s Settings, opts ...Option) *http.Client {
 		p.log = &l
 	}
 	rc := retryablehttp.NewClient()
-	rc.HTTPClient = &http.Client{Transport: keepIdle{base}, Timeout: s.AttemptTimeout}
+	rc.HTTPClient = &http.Client{Transport: keepIdle{base}, Timeout: s.AttemptTimeout, CheckRedirect: noRedirects}
 	rc.Logger = nil // its lines carry query strings; attempts are logged by the hooks
 	rc.RetryMax = s.RetryMax
 	rc.RetryWaitMin, rc.RetryWaitMax = s.RetryWaitMin, s.RetryWaitMax
@@ -57,8 +57,13 @@ func NewHTTPClient(s Settings, opts ...Option) *http.Client {
 	rc.Backoff = p.backoff
 	rc.ErrorHandler = keepLastResponse
 	rc.RequestLogHook = p.onAttempt
-	return &http.Client{Transport: &transport{rc: rc, base: base, attemptTimeout: s.AttemptTimeout}}
+	return &http.Client{Transport: &transport{rc: rc, base: base, attemptTimeout: s.AttemptTimeout}, CheckRedirect: noRedirects}
 }
+
+// noRedirects hands a redirect back to the typed client as an answer. The
+// upstream APIs do not redirect, and following one would carry credentials
+// that net/http does not strip (Explorium's api_key header) to another host.
+func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
 // newTransport is one upstream's pool, tuned for many concurrent requests to
 // a single host.

@@ -290,3 +290,27 @@ func TestLogsCarryNoQueryString(t *testing.T) {
 		t.Errorf("safeError = %q leaks the query", got)
 	}
 }
+
+// TestRedirectIsNotFollowed: a redirect comes back as the answer, so a
+// credential header never travels to the host it points at.
+func TestRedirectIsNotFollowed(t *testing.T) {
+	var elsewhere atomic.Int32
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { elsewhere.Add(1) }))
+	defer other.Close()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, other.URL+"/steal", http.StatusFound)
+	}))
+	defer srv.Close()
+	hc := NewHTTPClient(retrySettings())
+	defer hc.CloseIdleConnections()
+	req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, srv.URL, nil)
+	req.Header.Set("api_key", "secret")
+	resp, err := hc.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusFound || elsewhere.Load() != 0 {
+		t.Errorf("status %d, requests at the redirect target %d: want the 302 itself and none", resp.StatusCode, elsewhere.Load())
+	}
+}
