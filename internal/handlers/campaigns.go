@@ -90,10 +90,8 @@ func (h *campaigns) enqueue(c *gin.Context, j leadJob) {
 	}
 	job, err := h.queue.Enqueue(context.WithoutCancel(c.Request.Context()), payload)
 	if err != nil {
-		p := newProblem(http.StatusServiceUnavailable, "upstream_unavailable",
-			"lemlist is unavailable and the lead could not be queued; it was not accepted, retry later")
-		p.P.RetryAfter, p.P.Service = 1, resilience.Lemlist
-		writeProblem(c, errors.Join(p, err))
+		writeProblem(c, errors.Join(queueUnavailable(
+			"lemlist is unavailable and the lead could not be queued either; it was not accepted, retry later"), err))
 		return
 	}
 	h.cb.RecordFallback()
@@ -116,7 +114,7 @@ func (h *campaigns) handleJobGet() gin.HandlerFunc {
 		}
 		job, ok, err := h.queue.Get(c.Request.Context(), id)
 		if err != nil {
-			writeProblem(c, err)
+			writeProblem(c, errors.Join(queueUnavailable("the job store cannot be read now; retry later"), err))
 			return
 		}
 		if !ok {
@@ -125,6 +123,14 @@ func (h *campaigns) handleJobGet() gin.HandlerFunc {
 		}
 		c.JSON(http.StatusOK, job)
 	}
+}
+
+// queueUnavailable is the durable queue (Redis) failing: the operator's
+// problem, logged at error, with its own code so on-call sees Redis, not Lemlist.
+func queueUnavailable(detail string) *Error {
+	p := newProblem(http.StatusServiceUnavailable, "queue_unavailable", detail)
+	p.P.RetryAfter = 1
+	return p
 }
 
 // mayPass reports failures that a later attempt may get past, the ones worth

@@ -99,7 +99,7 @@ func (p Problem) appendJSON(b []byte) []byte {
 // flood the logs and slow the very path that must stay fast in an outage.
 func problemLevel(p Problem) zerolog.Level {
 	switch {
-	case p.Status == http.StatusInternalServerError:
+	case p.Status == http.StatusInternalServerError, p.Code == "queue_unavailable":
 		return zerolog.ErrorLevel
 	case p.Code == "circuit_open" || p.Code == "capacity_exceeded" || p.Status == statusClientClosed:
 		return zerolog.DebugLevel
