@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -255,5 +256,32 @@ func TestQueuedLeadClassification(t *testing.T) {
 	safe := (&deliveryError{&serviceError{service: "lemlist", err: errors.New("dial tcp 10.1.2.3:443: connect: connection refused")}}).Error()
 	if strings.Contains(safe, "10.1.2.3") {
 		t.Errorf("lastError shown to clients = %q, leaks an internal address", safe)
+	}
+}
+
+// brokenQueue is a lead queue whose store (Redis) is down.
+type brokenQueue struct{}
+
+func (brokenQueue) Enqueue(context.Context, []byte) (queue.Job, error) {
+	return queue.Job{}, errors.New("dial tcp 10.0.0.9:6379: connect: connection refused")
+}
+
+func (brokenQueue) Get(context.Context, string) (queue.Job, bool, error) {
+	return queue.Job{}, false, errors.New("dial tcp 10.0.0.9:6379: connect: connection refused")
+}
+
+// TestLeadRefusedWhenTheQueueIsDown: Lemlist and Redis both down → the lead
+// is refused (503 queue_unavailable, Retry-After), not accepted and lost.
+func TestLeadRefusedWhenTheQueueIsDown(t *testing.T) {
+	a := newTestAPI(t, withoutQueue(), withDeps(func(d *Deps) { d.Leads = brokenQueue{} }))
+	a.sb.Lemlist.Faults().Set(faults.Fault{Status: http.StatusServiceUnavailable})
+	cam := a.sb.Lemlist.CampaignIDs()[0]
+	r := a.send("POST", "/api/campaigns/"+cam+"/leads", `{"email":"lost@example.com"}`).wantStatus(http.StatusServiceUnavailable)
+	if p := r.problem(); p.Code != "queue_unavailable" || r.Header().Get("Retry-After") == "" || strings.Contains(p.Detail, "10.0.0.9") {
+		t.Errorf("problem = %+v (Retry-After %q), want queue_unavailable with Retry-After and no address", p, r.Header().Get("Retry-After"))
+	}
+	r = a.send("GET", "/api/jobs/0123456789abcdef0123456789abcdef", "").wantStatus(http.StatusServiceUnavailable)
+	if p := r.problem(); p.Code != "queue_unavailable" {
+		t.Errorf("job lookup problem = %+v, want queue_unavailable", p)
 	}
 }
