@@ -133,19 +133,51 @@ func validateSearch(req hubspot.SearchRequest) error {
 	if len(req.Query) > 3000 {
 		return invalid("query", "at most 3000 characters")
 	}
-	if len(req.FilterGroups) > 5 {
+	if req.After != "" && !isDigits(req.After) {
+		return invalid("after", "must be the paging.next.after value of the previous page (digits)")
+	}
+	if len(req.Sorts) > 5 {
+		return invalid("sorts", "at most 5 sorts")
+	}
+	for i, srt := range req.Sorts {
+		if !validPropertyName(srt.PropertyName) {
+			return invalid("sorts["+itoa(i)+"].propertyName", "not a property name")
+		}
+		if srt.Direction != "" && srt.Direction != "ASCENDING" && srt.Direction != "DESCENDING" {
+			return invalid("sorts["+itoa(i)+"].direction", "must be ASCENDING or DESCENDING")
+		}
+	}
+	return validateFilterGroups(req.FilterGroups)
+}
+
+// searchOperators are HubSpot's filter operators (UPSTREAMS.md A.9).
+var searchOperators = map[string]bool{"EQ": true, "NEQ": true, "LT": true, "LTE": true, "GT": true, "GTE": true,
+	"BETWEEN": true, "IN": true, "NOT_IN": true, "HAS_PROPERTY": true, "NOT_HAS_PROPERTY": true,
+	"CONTAINS_TOKEN": true, "NOT_CONTAINS_TOKEN": true}
+
+// validateFilterGroups applies HubSpot's limits (5 groups, 6 filters each,
+// 18 in all) and checks each filter, so that a mistake is a 400 naming the
+// filter rather than HubSpot's less precise one.
+func validateFilterGroups(groups []hubspot.FilterGroup) error {
+	if len(groups) > 5 {
 		return invalid("filterGroups", "at most 5 filter groups (HubSpot's limit)")
 	}
-	for g, fg := range req.FilterGroups {
-		if len(fg.Filters) > 6 {
-			return invalid("filterGroups["+itoa(g)+"].filters", "at most 6 filters per group (HubSpot's limit)")
+	total := 0
+	for g, fg := range groups {
+		total += len(fg.Filters)
+		if len(fg.Filters) > 6 || total > 18 {
+			return invalid("filterGroups["+itoa(g)+"].filters", "at most 6 filters per group and 18 in all (HubSpot's limits)")
 		}
 		for f, flt := range fg.Filters {
+			at := "filterGroups[" + itoa(g) + "].filters[" + itoa(f) + "]."
 			if !validPropertyName(flt.PropertyName) {
-				return invalid("filterGroups["+itoa(g)+"].filters["+itoa(f)+"].propertyName", "not a property name")
+				return invalid(at+"propertyName", "not a property name")
 			}
-			if flt.Operator == "" {
-				return invalid("filterGroups["+itoa(g)+"].filters["+itoa(f)+"].operator", "is required")
+			if !searchOperators[flt.Operator] {
+				return invalid(at+"operator", "must be one of EQ, NEQ, LT, LTE, GT, GTE, BETWEEN, IN, NOT_IN, HAS_PROPERTY, NOT_HAS_PROPERTY, CONTAINS_TOKEN, NOT_CONTAINS_TOKEN")
+			}
+			if len(flt.Values) > 100 || len(flt.Value) > 1000 || len(flt.HighValue) > 1000 {
+				return invalid(at+"value", "at most 100 values of 1000 characters")
 			}
 		}
 	}

@@ -37,6 +37,34 @@ func (b contactBody) validate(create bool) error {
 	if !create && len(b.Associations) > 0 {
 		return invalid("associations", "cannot be changed with PATCH")
 	}
+	return validateAssociations(b.Associations)
+}
+
+// validateAssociations checks what HubSpot would otherwise be sent blind:
+// object IDs are digits, categories are HubSpot's three.
+func validateAssociations(as []hubspot.AssociationInput) error {
+	if len(as) > 100 {
+		return invalid("associations", "at most 100 associations")
+	}
+	for i, a := range as {
+		at := "associations[" + itoa(i) + "]."
+		if !isDigits(a.To.ID) {
+			return invalid(at+"to.id", "must be a HubSpot object ID (digits only)")
+		}
+		if len(a.Types) == 0 || len(a.Types) > 10 {
+			return invalid(at+"types", "1 to 10 association types")
+		}
+		for j, t := range a.Types {
+			switch t.Category {
+			case "HUBSPOT_DEFINED", "USER_DEFINED", "INTEGRATOR_DEFINED":
+			default:
+				return invalid(at+"types["+itoa(j)+"].associationCategory", "must be HUBSPOT_DEFINED, USER_DEFINED or INTEGRATOR_DEFINED")
+			}
+			if t.TypeID <= 0 {
+				return invalid(at+"types["+itoa(j)+"].associationTypeId", "must be a positive number")
+			}
+		}
+	}
 	return nil
 }
 
