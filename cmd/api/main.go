@@ -84,9 +84,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err != nil {
 		return fmt.Errorf("listen on port %d: %w", cfg.Port, err)
 	}
-	a.start(ctx)
+	// The workers outlive the signal: they stop only once the server has
+	// drained, so a lead accepted during the drain is still delivered here.
+	workerCtx, stopWorkers := context.WithCancel(context.WithoutCancel(ctx))
+	a.start(workerCtx)
 	logger.Info().Str("addr", ln.Addr().String()).Bool("sandbox", cfg.Sandbox).Str("version", version).Msg("listening")
 	err = serve(ctx, ln, newServer(cfg, a.handler, logger), a.life, cfg.ShutdownTimeout, logger)
+	stopWorkers()
 	a.stop()
 	if err == nil {
 		logger.Info().Msg("stopped")
