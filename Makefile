@@ -6,7 +6,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 PORT ?= 3000
 
-.PHONY: run test test-go test-monitoring build lint bench cover clean
+.PHONY: run test test-go test-monitoring build lint bench load cover clean
 
 ## run: the API on :$(PORT) in sandbox mode (fake upstreams, in-process cache, printed admin token)
 run:
@@ -35,6 +35,10 @@ lint:
 ## bench: the benchmarks, with allocations
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+## load: wrk against the Express + opossum original, a bare proxy and the service (bench/README.md)
+load:
+	bash bench/run.sh
 
 ## cover: coverage report in coverage.html
 cover:
