@@ -48,15 +48,22 @@ func NewMemory(opts Options) (*MemoryQueue, error) {
 	if err != nil {
 		return nil, err
 	}
-	m, err := newMetrics(opts.Registerer, opts.Name)
-	if err != nil {
-		return nil, fmt.Errorf("queue: register metrics: %w", err)
-	}
-	return &MemoryQueue{
-		opts: opts, m: m,
+	q := &MemoryQueue{
+		opts: opts,
 		jobs: map[string]*Job{}, delayed: map[string]time.Time{}, held: map[string]hold{},
 		arrived: make(chan struct{}),
-	}, nil
+	}
+	if q.m, err = newMetrics(opts.Registerer, opts.Name, q.depth); err != nil {
+		return nil, fmt.Errorf("queue: register metrics: %w", err)
+	}
+	return q, nil
+}
+
+// depth is the number of unfinished jobs, for queue_depth.
+func (q *MemoryQueue) depth() (float64, bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return float64(q.active), true
 }
 
 // Enqueue stores the job in memory.
@@ -73,7 +80,6 @@ func (q *MemoryQueue) Enqueue(ctx context.Context, payload []byte) (Job, error) 
 	q.jobs[j.ID] = j
 	q.active++
 	q.m.enqueued.Inc()
-	q.m.depth.Set(float64(q.active))
 	q.makeReady(j.ID)
 	return copyJob(j), nil
 }
@@ -207,7 +213,7 @@ func (q *MemoryQueue) settle(ctx context.Context, c claimed, s settlement) (bool
 		q.active--
 		q.finished = append(q.finished, finished{id: j.ID, at: now})
 	}
-	q.m.observeSettled(c, s, now, q.active)
+	q.m.observeSettled(c, s, now)
 	return true, nil
 }
 

@@ -9,7 +9,6 @@ import (
 
 // metrics are one queue's children of the queue_* vectors.
 type metrics struct {
-	depth     prometheus.Gauge
 	enqueued  prometheus.Counter
 	delivered prometheus.Counter
 	failed    prometheus.Counter
@@ -18,12 +17,10 @@ type metrics struct {
 }
 
 // newMetrics registers the vectors on reg (nil: unregistered) and returns the
-// children labelled name. A second queue on the same registry reuses the vectors.
-func newMetrics(reg prometheus.Registerer, name string) (*metrics, error) {
+// children labelled name. A second queue on the same registry reuses the
+// vectors. depth reports queue_depth at scrape time (see depthCollector).
+func newMetrics(reg prometheus.Registerer, name string, depth func() (float64, bool)) (*metrics, error) {
 	labels := []string{"queue"}
-	depth := prometheus.NewGaugeVec(prometheus.GaugeOpts{
-		Name: "queue_depth", Help: "Jobs accepted and not yet delivered or failed.",
-	}, labels)
 	enq := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "queue_jobs_enqueued_total", Help: "Jobs accepted by Enqueue.",
 	}, labels)
@@ -43,10 +40,10 @@ func newMetrics(reg prometheus.Registerer, name string) (*metrics, error) {
 		Buckets: []float64{0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 1800, 3600, 3 * 3600, 12 * 3600, 24 * 3600},
 	}, labels)
 	if reg != nil {
-		var err error
-		if depth, err = register(reg, depth); err != nil {
+		if err := registerDepth(reg, name, depth); err != nil {
 			return nil, err
 		}
+		var err error
 		if enq, err = register(reg, enq); err != nil {
 			return nil, err
 		}
@@ -64,7 +61,6 @@ func newMetrics(reg prometheus.Registerer, name string) (*metrics, error) {
 		}
 	}
 	return &metrics{
-		depth:     depth.WithLabelValues(name),
 		enqueued:  enq.WithLabelValues(name),
 		delivered: del.WithLabelValues(name),
 		failed:    fail.WithLabelValues(name),
@@ -85,8 +81,8 @@ func register[C prometheus.Collector](reg prometheus.Registerer, c C) (C, error)
 	return c, err
 }
 
-// observeSettled counts a settled job; active is the number of unfinished jobs after it.
-func (m *metrics) observeSettled(c claimed, s settlement, at time.Time, active int64) {
+// observeSettled counts a settled job.
+func (m *metrics) observeSettled(c claimed, s settlement, at time.Time) {
 	switch s.mode {
 	case settleDelivered:
 		m.delivered.Inc()
@@ -96,7 +92,35 @@ func (m *metrics) observeSettled(c claimed, s settlement, at time.Time, active i
 	case settleRetry:
 		m.retries.Inc()
 	}
-	if active >= 0 {
-		m.depth.Set(float64(active))
+}
+
+// depthCollector reports queue_depth by asking the queue at scrape time. The
+// count lives in the store and changes under every replica; a gauge set from
+// script replies, which arrive in any order, could stay wrong until the next
+// change.
+type depthCollector struct {
+	desc *prometheus.Desc
+	read func() (float64, bool)
+}
+
+func (c depthCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
+
+func (c depthCollector) Collect(ch chan<- prometheus.Metric) {
+	if v, ok := c.read(); ok {
+		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, v)
 	}
+}
+
+// registerDepth registers name's depth, replacing the collector of an earlier
+// queue of the same name (a restart on the same registry).
+func registerDepth(reg prometheus.Registerer, name string, read func() (float64, bool)) error {
+	c := depthCollector{read: read, desc: prometheus.NewDesc("queue_depth",
+		"Jobs accepted and not yet delivered or failed.", nil, prometheus.Labels{"queue": name})}
+	err := reg.Register(c)
+	var are prometheus.AlreadyRegisteredError
+	if errors.As(err, &are) {
+		reg.Unregister(are.ExistingCollector)
+		err = reg.Register(c)
+	}
+	return err
 }

@@ -43,19 +43,13 @@ func NewRedis(ctx context.Context, rdb redis.UniversalClient, opts Options) (*Re
 	if err != nil {
 		return nil, err
 	}
-	m, err := newMetrics(opts.Registerer, opts.Name)
-	if err != nil {
+	q := &RedisQueue{rdb: rdb, opts: opts, scripts: newScripts(), cursors: map[string]string{}}
+	if q.m, err = newMetrics(opts.Registerer, opts.Name, q.depth); err != nil {
 		return nil, fmt.Errorf("queue: register metrics: %w", err)
 	}
-	q := &RedisQueue{rdb: rdb, opts: opts, m: m, scripts: newScripts(), cursors: map[string]string{}}
 	if err := q.createGroup(ctx); err != nil {
 		return nil, err
 	}
-	n, err := rdb.Get(ctx, q.key("active")).Int64()
-	if err != nil && !errors.Is(err, redis.Nil) {
-		return nil, fmt.Errorf("queue: read depth: %w", err)
-	}
-	m.depth.Set(float64(n))
 	return q, nil
 }
 
@@ -78,12 +72,10 @@ func (q *RedisQueue) Enqueue(ctx context.Context, payload []byte) (Job, error) {
 	now := q.opts.Clock().Truncate(time.Millisecond)
 	j := Job{ID: newJobID(), State: StateQueued, CreatedAt: now, UpdatedAt: now, Payload: payload}
 	keys := []string{q.jobKey(j.ID), q.key("stream"), q.key("active")}
-	n, err := q.scripts.enqueue.Run(ctx, q.rdb, keys, j.ID, payload, now.UnixMilli()).Int64()
-	if err != nil {
+	if err := q.scripts.enqueue.Run(ctx, q.rdb, keys, j.ID, payload, now.UnixMilli()).Err(); err != nil {
 		return Job{}, fmt.Errorf("queue: enqueue: %w", err)
 	}
 	q.m.enqueued.Inc()
-	q.m.depth.Set(float64(n))
 	return j, nil
 }
 
@@ -136,7 +128,6 @@ func (q *RedisQueue) claim(ctx context.Context, consumer string, wait time.Durat
 		Count: 1, Block: max(wait, time.Millisecond), // Block 0 would wait forever
 	}).Result()
 	if errors.Is(err, redis.Nil) {
-		q.refreshDepth(ctx) // idle: other replicas may have changed it
 		return claimed{}, false, nil
 	}
 	if err != nil {
@@ -214,16 +205,21 @@ func (q *RedisQueue) settle(ctx context.Context, c claimed, s settlement) (bool,
 	if len(res) != 2 || res[0] != 1 {
 		return false, nil
 	}
-	q.m.observeSettled(c, s, now, res[1])
+	q.m.observeSettled(c, s, now)
 	return true, nil
 }
 
-// refreshDepth copies the shared count of unfinished jobs into the gauge; a failure
-// leaves the last value, and the next claim reports the Redis error.
-func (q *RedisQueue) refreshDepth(ctx context.Context) {
-	if n, err := q.rdb.Get(ctx, q.key("active")).Int64(); err == nil {
-		q.m.depth.Set(float64(n))
+// depth reads the shared count of unfinished jobs for queue_depth at scrape
+// time; with Redis unreachable the series is left out of that scrape rather
+// than reported wrong.
+func (q *RedisQueue) depth() (float64, bool) {
+	ctx, cancel := context.WithTimeout(context.Background(), 250*time.Millisecond)
+	defer cancel()
+	n, err := q.rdb.Get(ctx, q.key("active")).Int64()
+	if errors.Is(err, redis.Nil) {
+		return 0, true
 	}
+	return float64(n), err == nil
 }
 
 func (q *RedisQueue) retire(ctx context.Context, consumer string) error {
