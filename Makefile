@@ -6,14 +6,17 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 PORT ?= 3000
 
-.PHONY: run test test-go test-monitoring build lint bench load cover clean
+.PHONY: run test tools test-go test-monitoring build lint bench load cover clean
 
 ## run: the API on :$(PORT) in sandbox mode (fake upstreams, in-process cache, printed admin token)
 run:
 	SANDBOX=true PORT=$(PORT) LOG_FORMAT=$${LOG_FORMAT:-console} $(GO) run ./cmd/api
 
-## test: every test (Go with -race, alert rules with promtool, manifests)
-test: test-go test-monitoring
+## test: every test (Go with -race, alert rules with promtool, manifests); installs Redis/promtool if missing and root
+test: tools test-go test-monitoring
+
+tools:
+	@scripts/ensure-tools.sh
 
 test-go:
 	$(GO) test -race -count=1 ./...
