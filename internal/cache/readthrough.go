@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/http"
 	"runtime/debug"
+	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -68,6 +70,7 @@ type ReadThrough struct {
 	now         func() time.Time
 	loadTimeout time.Duration
 	flights     singleflight.Group
+	writes      atomic.Uint64 // bumped by Invalidate; see load
 	logEvery    rate.Sometimes
 	joined      func() // test hook: a caller has joined its key's flight
 }
@@ -141,8 +144,15 @@ func (rt *ReadThrough) Get(ctx context.Context, service, key string, ttl, staleT
 		}
 	}
 
-	ch := rt.flights.DoChan(key, func() (any, error) {
-		return rt.load(ctx, key, ttl+staleTTL, load)
+	// A read that starts after a write must not join a load that started
+	// before it: the flight is keyed by the write count too.
+	writes := rt.writes.Load()
+	flightKey := key
+	if writes > 0 {
+		flightKey = key + "\x00" + strconv.FormatUint(writes, 36)
+	}
+	ch := rt.flights.DoChan(flightKey, func() (any, error) {
+		return rt.load(ctx, key, ttl+staleTTL, writes, load)
 	})
 	if rt.joined != nil {
 		rt.joined()
@@ -177,7 +187,13 @@ func (rt *ReadThrough) fail(service string, fallback Entry, hasFallback bool, er
 // load runs the loader for the key's single flight and stores its value. A copy
 // of a resource the upstream says is gone is deleted, so that no later failure
 // serves it as a fallback.
-func (rt *ReadThrough) load(ctx context.Context, key string, keep time.Duration,
+//
+// A load during which a write invalidated anything is answered but not
+// stored: it may hold the state from before the write. (Counting every write
+// rather than the written key keeps this free of bookkeeping; writes are rare
+// next to reads. Other replicas' writes are not seen here: their race lives
+// until the TTL ends.)
+func (rt *ReadThrough) load(ctx context.Context, key string, keep time.Duration, writes uint64,
 	load func(context.Context) ([]byte, error)) (_ any, err error) {
 	ctx = context.WithoutCancel(ctx)
 	if rt.loadTimeout > 0 {
@@ -203,6 +219,9 @@ func (rt *ReadThrough) load(ctx context.Context, key string, keep time.Duration,
 		return nil, err
 	}
 	f := flight{value: v, storedAt: rt.now()}
+	if rt.writes.Load() != writes {
+		return f, nil
+	}
 	if serr := rt.store.Set(ctx, key, Entry{Value: v, StoredAt: f.storedAt}, keep); serr != nil {
 		rt.storeFailed(opSet, serr)
 	}
@@ -213,9 +232,12 @@ func (rt *ReadThrough) load(ctx context.Context, key string, keep time.Duration,
 // read loads the new state. A store error is counted, logged now and then, and
 // returned; the write itself has succeeded, so callers usually only note it.
 //
-// A load that started before the write may still store the old state after it;
-// it lives until the TTL ends.
+// Loads in flight when Invalidate is called do not store what they read, and
+// reads after it do not join them (see load). A load that passed that check an
+// instant before the write can still store the old state; it lives until the
+// TTL ends.
 func (rt *ReadThrough) Invalidate(ctx context.Context, keys ...string) error {
+	rt.writes.Add(1)
 	if err := rt.store.Delete(ctx, keys...); err != nil {
 		rt.storeFailed(opDelete, err)
 		return err
