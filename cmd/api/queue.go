@@ -48,6 +48,10 @@ func (a *app) buildLeadQueue(ctx context.Context, d *deps) error {
 		if err != nil {
 			return fmt.Errorf("lead queue: REDIS_URL=%s: cannot be used", redactURL(d.cfg.RedisURL)) // err quotes the URL
 		}
+		// Short timeouts: a hung Redis must fail an enqueue fast (the client
+		// gets 503 and retries) rather than hold requests. Blocking reads of
+		// the worker get their block time added by go-redis.
+		ropts.DialTimeout, ropts.ReadTimeout, ropts.WriteTimeout, ropts.PoolTimeout = time.Second, time.Second, time.Second, time.Second
 		rdb := redis.NewClient(ropts)
 		a.closers = append(a.closers, func() { _ = rdb.Close() })
 		q, err := queue.NewRedis(ctx, rdb, opts)

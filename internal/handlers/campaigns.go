@@ -88,7 +88,11 @@ func (h *campaigns) enqueue(c *gin.Context, j leadJob) {
 		writeProblem(c, err)
 		return
 	}
-	job, err := h.queue.Enqueue(context.WithoutCancel(c.Request.Context()), payload)
+	// Not the client's cancellation (a lead half-queued is worse than one
+	// queued), but bounded: a hung Redis must not hold the request.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request.Context()), enqueueTimeout)
+	defer cancel()
+	job, err := h.queue.Enqueue(ctx, payload)
 	if err != nil {
 		writeProblem(c, errors.Join(queueUnavailable(
 			"lemlist is unavailable and the lead could not be queued either; it was not accepted, retry later"), err))
@@ -99,6 +103,9 @@ func (h *campaigns) enqueue(c *gin.Context, j leadJob) {
 	c.JSON(http.StatusAccepted, gin.H{"queued": true, "jobId": job.ID, "_fallback": true,
 		"_source": "queue", "_timestamp": h.now().UnixMilli()})
 }
+
+// enqueueTimeout bounds writing a lead to the durable queue.
+const enqueueTimeout = 2 * time.Second
 
 // handleJobGet handles GET /api/jobs/:jobId.
 func (h *campaigns) handleJobGet() gin.HandlerFunc {
