@@ -25,6 +25,9 @@ type LeadsAPI interface {
 type LeadQueue interface {
 	Enqueue(ctx context.Context, payload []byte) (queue.Job, error)
 	Get(ctx context.Context, id string) (queue.Job, bool, error)
+	// Requeue puts a failed job back in the queue (queue.ErrJobNotFound,
+	// queue.ErrNotFailed with the job as it is).
+	Requeue(ctx context.Context, id string) (queue.Job, error)
 }
 
 // campaigns holds what the campaign routes share.
@@ -129,6 +132,44 @@ func (h *campaigns) handleJobGet() gin.HandlerFunc {
 			return
 		}
 		c.JSON(http.StatusOK, job)
+	}
+}
+
+// handleJobRetry handles POST /api/jobs/:jobId/retry (admin, behind
+// requireAdmin): a failed job is queued again. Audited at warn with the job id
+// and outcome, like the circuit actions; the payload (personal data) never.
+func (h *campaigns) handleJobRetry() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id := c.Param("jobId")
+		if !validToken(id) {
+			writeProblem(c, invalid("jobId", "not a job ID"))
+			return
+		}
+		log := logFor(c)
+		audit := func(outcome string) {
+			log.Warn().Str("action", "retry job").Str("job_id", id).Str("outcome", outcome).Msg("admin action")
+		}
+		if h.queue == nil {
+			audit("no queue")
+			writeProblem(c, newProblem(http.StatusNotFound, "job_not_found", "no job "+id+": leads are not queued without REDIS_URL"))
+			return
+		}
+		job, err := h.queue.Requeue(c.Request.Context(), id)
+		switch {
+		case err == nil:
+			audit("requeued")
+			c.JSON(http.StatusOK, job)
+		case errors.Is(err, queue.ErrJobNotFound):
+			audit("unknown job")
+			writeProblem(c, newProblem(http.StatusNotFound, "job_not_found", "no job "+id+" (finished jobs are kept for JOB_RETENTION)"))
+		case errors.Is(err, queue.ErrNotFailed):
+			audit("not failed: " + string(job.State))
+			writeProblem(c, newProblem(http.StatusConflict, "job_not_failed",
+				"job "+id+" is "+string(job.State)+"; only a failed job can be retried"))
+		default:
+			audit("store error")
+			writeProblem(c, errors.Join(queueUnavailable("the job store cannot be updated now; retry later"), err))
+		}
 	}
 }
 

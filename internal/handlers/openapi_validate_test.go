@@ -243,6 +243,7 @@ func TestOpenAPIDocumentIsValid(t *testing.T) {
 		"/api/campaigns":                    {"GET"},
 		"/api/campaigns/{campaignId}/leads": {"POST"},
 		"/api/jobs/{jobId}":                 {"GET"},
+		"/api/jobs/{jobId}/retry":           {"POST"},
 		"/health":                           {"GET"},
 		"/health/detailed":                  {"GET"},
 		"/health/live":                      {"GET"},

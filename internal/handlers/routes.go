@@ -120,6 +120,7 @@ func addRoutes(r *gin.Engine, d Deps) {
 		api.GET("/campaigns", cmp.handleCampaignList())
 		api.POST("/campaigns/:campaignId/leads", cmp.handleLeadAdd())
 		api.GET("/jobs/:jobId", cmp.handleJobGet())
+		api.POST("/jobs/:jobId/retry", requireAdmin(d.AdminToken), cmp.handleJobRetry())
 	}
 }
 

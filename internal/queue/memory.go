@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -97,6 +98,30 @@ func (q *MemoryQueue) Get(ctx context.Context, id string) (Job, bool, error) {
 		return Job{}, false, nil
 	}
 	return copyJob(j), true, nil
+}
+
+// Requeue re-queues a failed job; see Queue.Requeue.
+func (q *MemoryQueue) Requeue(ctx context.Context, id string) (Job, error) {
+	if err := ctx.Err(); err != nil {
+		return Job{}, fmt.Errorf("queue: requeue job %s: %w", id, err)
+	}
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	now := q.opts.Clock()
+	q.expire(now)
+	j, ok := q.jobs[id]
+	if !ok {
+		return Job{}, ErrJobNotFound
+	}
+	if j.State != StateFailed || j.Payload == nil {
+		return copyJob(j), notFailed(*j)
+	}
+	j.State, j.Attempts, j.UpdatedAt = StateQueued, 0, now.Truncate(time.Millisecond)
+	q.finished = slices.DeleteFunc(q.finished, func(f finished) bool { return f.id == id }) // live again: no expiry
+	q.active++
+	q.m.requeued.Inc()
+	q.makeReady(id)
+	return copyJob(j), nil
 }
 
 func copyJob(j *Job) Job {

@@ -13,6 +13,7 @@ type metrics struct {
 	delivered prometheus.Counter
 	failed    prometheus.Counter
 	retries   prometheus.Counter
+	requeued  prometheus.Counter
 	latency   prometheus.Observer
 }
 
@@ -32,6 +33,9 @@ func newMetrics(reg prometheus.Registerer, name string, depth func() (float64, b
 	}, labels)
 	retry := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "queue_job_retries_total", Help: "Failed delivery attempts that were scheduled again.",
+	}, labels)
+	req := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "queue_jobs_requeued_total", Help: "Failed jobs an operator put back in the queue (Requeue).",
 	}, labels)
 	// The buckets span a quick retry to a day-long outage: enqueue → delivered
 	// includes however long the upstream was down.
@@ -56,6 +60,9 @@ func newMetrics(reg prometheus.Registerer, name string, depth func() (float64, b
 		if retry, err = register(reg, retry); err != nil {
 			return nil, err
 		}
+		if req, err = register(reg, req); err != nil {
+			return nil, err
+		}
 		if lat, err = register(reg, lat); err != nil {
 			return nil, err
 		}
@@ -65,6 +72,7 @@ func newMetrics(reg prometheus.Registerer, name string, depth func() (float64, b
 		delivered: del.WithLabelValues(name),
 		failed:    fail.WithLabelValues(name),
 		retries:   retry.WithLabelValues(name),
+		requeued:  req.WithLabelValues(name),
 		latency:   lat.WithLabelValues(name),
 	}, nil
 }

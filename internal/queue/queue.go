@@ -15,6 +15,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"time"
 	"unicode/utf8"
 
@@ -58,6 +59,12 @@ type Queue interface {
 	// Get returns the job with the given ID. ok is false when no such job exists,
 	// including finished jobs older than the retention and malformed IDs.
 	Get(ctx context.Context, id string) (job Job, ok bool, err error)
+	// Requeue gives a failed job another round: it becomes queued with attempts
+	// reset to 0 (lastError kept, so the earlier failure stays visible), is no longer
+	// subject to the retention, and is handed to a worker again. Only a failed job
+	// that still has its payload qualifies. It returns the updated job, or
+	// ErrJobNotFound, or ErrNotFailed together with the job as it is.
+	Requeue(ctx context.Context, id string) (Job, error)
 }
 
 // Source is a Queue a Worker can consume. *RedisQueue and *MemoryQueue implement it;
@@ -136,6 +143,24 @@ const (
 
 // maxErrorLen caps LastError: the record is shown to API clients and kept for days.
 const maxErrorLen = 512
+
+// Errors of Requeue; test with errors.Is.
+var (
+	// ErrJobNotFound: no such job (never existed, expired after the retention, or a
+	// malformed ID).
+	ErrJobNotFound = errors.New("queue: job not found")
+	// ErrNotFailed: the job exists but is not failed (queued, retrying or
+	// delivered), so there is nothing to re-queue.
+	ErrNotFailed = errors.New("queue: job is not failed")
+)
+
+// notFailed is ErrNotFailed saying what the job is instead.
+func notFailed(j Job) error {
+	if j.State == StateFailed {
+		return fmt.Errorf("%w: job %s has no payload left", ErrNotFailed, j.ID)
+	}
+	return fmt.Errorf("%w: job %s is %s", ErrNotFailed, j.ID, j.State)
+}
 
 // ErrNoName is returned by the constructors when Options.Name is empty.
 var ErrNoName = errors.New("queue: Options.Name is required")

@@ -94,6 +94,50 @@ func (q *RedisQueue) Get(ctx context.Context, id string) (Job, bool, error) {
 	return jobFromHash(id, h), true, nil
 }
 
+// Requeue re-queues a failed job in one script (see scripts.requeue).
+func (q *RedisQueue) Requeue(ctx context.Context, id string) (Job, error) {
+	if !validID(id) {
+		return Job{}, ErrJobNotFound
+	}
+	now := q.opts.Clock().Truncate(time.Millisecond)
+	keys := []string{q.jobKey(id), q.key("stream"), q.key("active")}
+	res, err := q.scripts.requeue.Run(ctx, q.rdb, keys, id, now.UnixMilli()).Slice()
+	if err != nil {
+		return Job{}, fmt.Errorf("queue: requeue job %s: %w", id, err)
+	}
+	var status string
+	if len(res) > 0 {
+		status, _ = res[0].(string)
+	}
+	if status == "missing" {
+		return Job{}, ErrJobNotFound
+	}
+	var h map[string]string
+	if len(res) == 2 {
+		h = pairs(res[1])
+	}
+	j := jobFromHash(id, h)
+	switch status {
+	case "requeued":
+		q.m.requeued.Inc()
+		return j, nil
+	case "not_failed":
+		return j, notFailed(j)
+	}
+	return Job{}, fmt.Errorf("queue: requeue job %s: unexpected reply %v", id, res)
+}
+
+// pairs turns an HGETALL reply returned by a script (a flat list) into a map.
+func pairs(v any) map[string]string {
+	list, _ := v.([]any)
+	h := make(map[string]string, len(list)/2)
+	for i := 0; i+1 < len(list); i += 2 {
+		k, _ := list[i].(string)
+		h[k], _ = list[i+1].(string)
+	}
+	return h
+}
+
 func jobFromHash(id string, h map[string]string) Job {
 	ms := func(field string) time.Time {
 		v, err := strconv.ParseInt(h[field], 10, 64)

@@ -10,6 +10,7 @@ type scripts struct {
 	move    *redis.Script
 	settle  *redis.Script
 	retire  *redis.Script
+	requeue *redis.Script
 }
 
 func newScripts() scripts {
@@ -70,6 +71,22 @@ return {1, redis.call('DECR', KEYS[3])}
 local p = redis.call('XPENDING', KEYS[1], ARGV[1], '-', '+', 1, ARGV[2])
 if #p > 0 then return -1 end
 return redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], ARGV[2])
+`),
+		// KEYS: job, stream, active. ARGV: id, now (ms). Returns {'missing'},
+		// {'not_failed', record} or {'requeued', record}. Only a failed job with its
+		// payload goes back: attempts restart, lastError stays, the retention's
+		// expiry is lifted, and it counts as active and gets a stream entry again.
+		// Two racing calls see the state after the other's change, so one wins.
+		requeue: redis.NewScript(`
+if redis.call('EXISTS', KEYS[1]) == 0 then return {'missing'} end
+if redis.call('HGET', KEYS[1], 'state') ~= 'failed' or redis.call('HEXISTS', KEYS[1], 'payload') == 0 then
+  return {'not_failed', redis.call('HGETALL', KEYS[1])}
+end
+redis.call('HSET', KEYS[1], 'state', 'queued', 'attempts', 0, 'updatedAt', ARGV[2])
+redis.call('PERSIST', KEYS[1])
+redis.call('INCR', KEYS[3])
+redis.call('XADD', KEYS[2], '*', 'id', ARGV[1])
+return {'requeued', redis.call('HGETALL', KEYS[1])}
 `),
 	}
 }

@@ -109,6 +109,7 @@ var knownMetrics = []string{
 	"cache_stale_total", "cache_errors_total",
 	"queue_depth", "queue_jobs_enqueued_total", "queue_jobs_delivered_total",
 	"queue_jobs_failed_total", "queue_job_retries_total", "queue_delivery_latency_seconds_bucket",
+	"queue_jobs_requeued_total",
 	"up",
 }
 
