@@ -57,7 +57,7 @@ func TestReadThroughCoalesces(t *testing.T) {
 // a load while another waits on it.
 func TestReadThroughCancelledCallerDoesNotFailOthers(t *testing.T) {
 	clock := newFakeClock()
-	store, _ := NewMemory(100, WithClock(clock.Now))
+	store, _ := NewMemory(1<<20, WithClock(clock.Now))
 	t.Cleanup(func() { _ = store.Close() })
 	rt := NewReadThrough(store, nil, zerolog.Nop(), WithClock(clock.Now))
 	joins := make(chan struct{}, 2)
@@ -102,7 +102,7 @@ func TestReadThroughCancelledCallerDoesNotFailOthers(t *testing.T) {
 
 func TestReadThroughCallerDeadlineServesStale(t *testing.T) {
 	clock := newFakeClock()
-	store, _ := NewMemory(100, WithClock(clock.Now))
+	store, _ := NewMemory(1<<20, WithClock(clock.Now))
 	t.Cleanup(func() { _ = store.Close() })
 	rt := NewReadThrough(store, nil, zerolog.Nop(), WithClock(clock.Now))
 	key := ContactKey("1", nil)
@@ -123,7 +123,7 @@ func TestReadThroughCallerDeadlineServesStale(t *testing.T) {
 }
 
 func TestReadThroughLoaderPanicIsAnError(t *testing.T) {
-	store, _ := NewMemory(100)
+	store, _ := NewMemory(1<<20)
 	t.Cleanup(func() { _ = store.Close() })
 	rt := NewReadThrough(store, nil, zerolog.Nop())
 	_, err := rt.Get(t.Context(), ServiceHubSpot, "k", testTTL, testStale, func(context.Context) ([]byte, error) {

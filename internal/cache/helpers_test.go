@@ -71,7 +71,7 @@ type storeFactory struct {
 func stores(t testing.TB) []storeFactory {
 	return []storeFactory{
 		{"memory", func(t testing.TB, clock *fakeClock) Store {
-			m, err := NewMemory(1000, WithClock(clock.Now))
+			m, err := NewMemory(1<<20, WithClock(clock.Now))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -19,7 +19,7 @@ func TestMetricsCountEachOutcome(t *testing.T) {
 		t.Fatal(err)
 	}
 	clock := newFakeClock()
-	store, _ := NewMemory(100, WithClock(clock.Now))
+	store, _ := NewMemory(1<<20, WithClock(clock.Now))
 	t.Cleanup(func() { _ = store.Close() })
 	rt := NewReadThrough(store, m, zerolog.Nop(), WithClock(clock.Now))
 	get := func(service string, l *loader) {

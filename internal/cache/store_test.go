@@ -2,6 +2,7 @@ package cache
 
 import (
 	"bytes"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -143,17 +144,44 @@ func TestNewMemoryRejectsNonPositiveSize(t *testing.T) {
 	}
 }
 
-func TestMemoryIsBounded(t *testing.T) {
-	m, err := NewMemory(10)
+func TestMemoryIsBoundedInBytes(t *testing.T) {
+	const budget = 10_000
+	m, err := NewMemory(budget)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = m.Close() })
+	value := bytes.Repeat([]byte("v"), 200)
 	for i := range 1000 {
-		_ = m.Set(t.Context(), "k:"+string(rune('a'+i%26))+string(rune(i)), Entry{Value: []byte("v")}, time.Hour)
+		_ = m.Set(t.Context(), "k:"+strconv.Itoa(i), Entry{Value: value}, time.Hour)
 	}
 	m.c.CleanUp()
-	if n := m.c.WeightedSize(); n > 10 {
-		t.Fatalf("after 1000 sets the cache weighs %d, want at most 10", n)
+	if n := m.c.WeightedSize(); n > budget || n == 0 {
+		t.Fatalf("after 1000 sets of 200 bytes the cache weighs %d bytes, want 1..%d", n, budget)
+	}
+}
+
+// TestMemoryBoundsVariantsPerGroup: a client inventing "properties" lists
+// cannot grow one contact's group (copied on every Set) without end.
+func TestMemoryBoundsVariantsPerGroup(t *testing.T) {
+	clock := newFakeClock()
+	m, err := NewMemory(1<<20, WithClock(clock.Now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = m.Close() })
+	for i := range 100 {
+		clock.Advance(time.Second) // later variants expire later
+		_ = m.Set(t.Context(), ContactKey("42", []string{"p" + strconv.Itoa(i)}), Entry{Value: []byte("v")}, time.Hour)
+	}
+	g, ok := m.c.GetIfPresent(ContactGroup("42"))
+	if !ok || len(g.items) != maxVariants {
+		t.Fatalf("group holds %d variants, want %d", len(g.items), maxVariants)
+	}
+	if _, ok, _ := m.Get(t.Context(), ContactKey("42", []string{"p99"})); !ok {
+		t.Error("the newest variant was dropped")
+	}
+	if _, ok, _ := m.Get(t.Context(), ContactKey("42", []string{"p0"})); ok {
+		t.Error("the first (soonest to expire) variant is still there")
 	}
 }

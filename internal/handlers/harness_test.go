@@ -146,7 +146,7 @@ func newTestAPI(t *testing.T, opts ...apiOption) *testAPI {
 
 	cm, err := cache.NewMetrics(reg)
 	must(t, err)
-	mem, err := cache.NewMemory(1000, cache.WithClock(clock.Now))
+	mem, err := cache.NewMemory(1<<20, cache.WithClock(clock.Now))
 	must(t, err)
 	t.Cleanup(func() { _ = mem.Close() })
 	d.Cache, d.Idempotency = cache.NewReadThrough(mem, cm, zerolog.Nop(), cache.WithClock(clock.Now)), mem
