@@ -12,7 +12,7 @@ import (
 var benchValue = make([]byte, 600)
 
 func benchStores(b *testing.B) map[string]Store {
-	mem, err := NewMemory(1<<20)
+	mem, err := NewMemory(1 << 20)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -59,7 +59,7 @@ func BenchmarkReadThroughHit(b *testing.B) {
 }
 
 func BenchmarkMemoryGetHitParallel(b *testing.B) {
-	mem, err := NewMemory(1<<20)
+	mem, err := NewMemory(1 << 20)
 	if err != nil {
 		b.Fatal(err)
 	}

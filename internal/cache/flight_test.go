@@ -123,7 +123,7 @@ func TestReadThroughCallerDeadlineServesStale(t *testing.T) {
 }
 
 func TestReadThroughLoaderPanicIsAnError(t *testing.T) {
-	store, _ := NewMemory(1<<20)
+	store, _ := NewMemory(1 << 20)
 	t.Cleanup(func() { _ = store.Close() })
 	rt := NewReadThrough(store, nil, zerolog.Nop())
 	_, err := rt.Get(t.Context(), ServiceHubSpot, "k", testTTL, testStale, func(context.Context) ([]byte, error) {

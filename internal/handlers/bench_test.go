@@ -43,7 +43,7 @@ func benchRouterWith(b *testing.B, contacts ContactsAPI) (http.Handler, *resilie
 	if err != nil {
 		b.Fatal(err)
 	}
-	mem, err := cache.NewMemory(1<<20)
+	mem, err := cache.NewMemory(1 << 20)
 	if err != nil {
 		b.Fatal(err)
 	}
