@@ -15,14 +15,16 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
-	"go.uber.org/goleak"
 
 	"github.com/salesautomation/api/internal/handlers"
+	"github.com/salesautomation/api/internal/testredis"
 )
 
+// TestMain finds or starts Redis for the end-to-end lead tests (API.md
+// section 1) and checks that run left no goroutine behind.
 func TestMain(m *testing.M) {
 	gin.SetMode(gin.TestMode)
-	goleak.VerifyTestMain(m)
+	testredis.Main(m)
 }
 
 // freePort asks the kernel for a port that is free now.
@@ -115,7 +117,7 @@ func TestRunServesAndStopsCleanly(t *testing.T) {
 	if err := stop(); err != nil {
 		t.Fatalf("run returned %v after cancel", err)
 	}
-	// goleak.VerifyTestMain checks that nothing run started is still running.
+	// TestMain (testredis.Main) checks with goleak that nothing run started is still running.
 }
 
 func TestRunRefusesWithoutKeys(t *testing.T) {

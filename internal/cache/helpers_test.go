@@ -3,35 +3,18 @@ package cache
 import (
 	"crypto/rand"
 	"encoding/hex"
-	"fmt"
-	"os"
 	"strconv"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"go.uber.org/goleak"
 
 	"github.com/salesautomation/api/internal/testredis"
 )
 
-func TestMain(m *testing.M) {
-	stop, err := testredis.Ensure()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "cache tests:", err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	stop()
-	if code == 0 {
-		if err := goleak.Find(); err != nil {
-			fmt.Fprintln(os.Stderr, "goleak:", err)
-			code = 1
-		}
-	}
-	os.Exit(code)
-}
+// TestMain finds or starts Redis (API.md section 1) and checks for leaked goroutines.
+func TestMain(m *testing.M) { testredis.Main(m) }
 
 // fakeClock is a clock that moves only when told.
 type fakeClock struct {

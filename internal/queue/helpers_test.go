@@ -4,8 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"fmt"
-	"os"
 	"sync"
 	"testing"
 	"time"
@@ -13,31 +11,12 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 	"github.com/rs/zerolog"
-	"go.uber.org/goleak"
 
 	"github.com/salesautomation/api/internal/testredis"
 )
 
-// TestMain finds Redis as API.md section 1 says (REDIS_URL, the default address, or a
-// redis-server started here on a free port) and checks for leaked goroutines.
-// TestMain finds Redis as API.md section 1 says (REDIS_URL, the default address, or a
-// redis-server started here on a free port) and checks for leaked goroutines.
-func TestMain(m *testing.M) {
-	stop, err := testredis.Ensure()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "queue tests:", err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	stop()
-	if code == 0 {
-		if err := goleak.Find(); err != nil {
-			fmt.Fprintln(os.Stderr, "goleak:", err)
-			code = 1
-		}
-	}
-	os.Exit(code)
-}
+// TestMain finds or starts Redis (API.md section 1) and checks for leaked goroutines.
+func TestMain(m *testing.M) { testredis.Main(m) }
 
 // newRedisClient returns a client for the test Redis, closed when the test ends.
 func newRedisClient(t *testing.T) *redis.Client {

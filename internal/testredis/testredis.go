@@ -12,9 +12,11 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"go.uber.org/goleak"
 )
 
 const defaultURL = "redis://127.0.0.1:6379/0"
@@ -110,4 +112,24 @@ func StartServer(port string) (*exec.Cmd, error) {
 	_ = cmd.Process.Kill()
 	_ = cmd.Wait()
 	return nil, fmt.Errorf("redis-server on port %s did not answer", port)
+}
+
+// Main is TestMain for a package whose tests need Redis: it finds or starts
+// the server (Ensure), runs the tests, stops a server it started, and fails a
+// passing run that left goroutines behind (goleak).
+func Main(m *testing.M) {
+	stop, err := Ensure()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "tests need Redis:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	stop()
+	if code == 0 {
+		if err := goleak.Find(); err != nil {
+			fmt.Fprintln(os.Stderr, "goleak:", err)
+			code = 1
+		}
+	}
+	os.Exit(code)
 }
