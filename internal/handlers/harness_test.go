@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -23,6 +22,7 @@ import (
 	"github.com/salesautomation/api/internal/queue"
 	"github.com/salesautomation/api/internal/resilience"
 	"github.com/salesautomation/api/internal/sandbox"
+	"github.com/salesautomation/api/internal/testclock"
 )
 
 const testAdminToken = "test-token"
@@ -34,27 +34,8 @@ type testAPI struct {
 	router   http.Handler
 	sb       *sandbox.Sandbox
 	breakers *resilience.Registry
-	clock    *testClock
+	clock    *testclock.Clock // starts at the real time, so stored entries and job records look ordinary
 	life     *Lifecycle
-}
-
-// testClock is a settable clock; it starts at the real time so that stored
-// entries and job records look ordinary.
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
 }
 
 // apiConfig is what options may change before the router is built.
@@ -106,7 +87,7 @@ func newTestAPI(t *testing.T, opts ...apiOption) *testAPI {
 	t.Cleanup(sb.Close)
 	t.Cleanup(cancel)
 
-	clock := &testClock{now: time.Now()}
+	clock := testclock.New(time.Now())
 	reg := prometheus.NewRegistry()
 	cfg := apiConfig{settings: map[string]*resilience.Settings{}, deps: Deps{
 		Logger: zerolog.Nop(), Metrics: reg, Life: NewLifecycle(time.Now()), MaxBodyBytes: 1 << 20,

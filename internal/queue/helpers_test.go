@@ -12,6 +12,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/rs/zerolog"
 
+	"github.com/salesautomation/api/internal/testclock"
 	"github.com/salesautomation/api/internal/testredis"
 )
 
@@ -82,25 +83,10 @@ func testOptions(clock *fakeClock) (Options, *prometheus.Registry) {
 	return Options{Name: "lemlist-leads", Clock: clock.Now, Registerer: reg, Logger: zerolog.Nop()}, reg
 }
 
-// fakeClock is a clock tests move by hand.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
+// fakeClock is the clock the queue's tests move by hand.
+type fakeClock = testclock.Clock
 
-func newFakeClock() *fakeClock { return &fakeClock{t: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)} }
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
+func newFakeClock() *fakeClock { return testclock.New(time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)) }
 
 // startWorker runs w until the test ends and waits for Run to return.
 func startWorker(t *testing.T, w *Worker) (stop func()) {
