@@ -113,9 +113,8 @@ const enqueueTimeout = 2 * time.Second
 // handleJobGet handles GET /api/jobs/:jobId.
 func (h *campaigns) handleJobGet() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id := c.Param("jobId")
-		if !validToken(id) {
-			writeProblem(c, invalid("jobId", "not a job ID"))
+		id, ok := jobIDParam(c)
+		if !ok {
 			return
 		}
 		if h.queue == nil {
@@ -140,9 +139,8 @@ func (h *campaigns) handleJobGet() gin.HandlerFunc {
 // and outcome, like the circuit actions; the payload (personal data) never.
 func (h *campaigns) handleJobRetry() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id := c.Param("jobId")
-		if !validToken(id) {
-			writeProblem(c, invalid("jobId", "not a job ID"))
+		id, ok := jobIDParam(c)
+		if !ok {
 			return
 		}
 		log := logFor(c)
@@ -188,17 +186,16 @@ func mayPass(err error) bool {
 	return p.Status >= 500 && p.Status != http.StatusBadGateway || p.Status == http.StatusTooManyRequests
 }
 
+// jobIDParam reads :jobId, answering 400 itself when it cannot be a job ID.
+func jobIDParam(c *gin.Context) (string, bool) {
+	id := c.Param("jobId")
+	if !validToken(id) {
+		writeProblem(c, invalid("jobId", "not a job ID"))
+		return "", false
+	}
+	return id, true
+}
+
 // validToken accepts 1–64 letters, digits, _ and -: Lemlist IDs, job IDs and
 // custom variable names, none of which needs escaping anywhere.
-func validToken(id string) bool {
-	if id == "" || len(id) > 64 {
-		return false
-	}
-	for i := 0; i < len(id); i++ {
-		c := id[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
-			return false
-		}
-	}
-	return true
-}
+func validToken(id string) bool { return isToken(id, 64) }

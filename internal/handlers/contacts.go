@@ -60,9 +60,8 @@ func (h *contacts) read(ctx context.Context, id string, props []string) (cache.R
 // handleContactGet handles GET /api/contacts/:id (and ?enrich=true).
 func (h *contacts) handleContactGet(enr *enrichment) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id := c.Param("id")
-		if !isDigits(id) {
-			writeProblem(c, invalid("id", "must be a HubSpot contact ID (digits only)"))
+		id, ok := contactIDParam(c)
+		if !ok {
 			return
 		}
 		var err error
@@ -184,6 +183,16 @@ func validateFilterGroups(groups []hubspot.FilterGroup) error {
 	return nil
 }
 
+// contactIDParam reads :id, answering 400 itself when it is not a HubSpot ID.
+func contactIDParam(c *gin.Context) (string, bool) {
+	id := c.Param("id")
+	if !isDigits(id) {
+		writeProblem(c, invalid("id", "must be a HubSpot contact ID (digits only)"))
+		return "", false
+	}
+	return id, true
+}
+
 // parseProperties reads ?properties=a,b,c.
 func parseProperties(raw string) ([]string, error) {
 	if raw == "" {
@@ -208,18 +217,7 @@ func parseProperties(raw string) ([]string, error) {
 }
 
 // validPropertyName accepts HubSpot internal property names.
-func validPropertyName(p string) bool {
-	if p == "" || len(p) > maxPropertyName {
-		return false
-	}
-	for i := 0; i < len(p); i++ {
-		c := p[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
-			return false
-		}
-	}
-	return true
-}
+func validPropertyName(p string) bool { return isToken(p, maxPropertyName) }
 
 func parseBool(field, raw string) (bool, error) {
 	switch raw {

@@ -103,9 +103,8 @@ func (h *contacts) handleContactCreate(idem *idempotency) gin.HandlerFunc {
 // read of the contact, whatever properties it asked for.
 func (h *contacts) handleContactUpdate() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id := c.Param("id")
-		if !isDigits(id) {
-			writeProblem(c, invalid("id", "must be a HubSpot contact ID (digits only)"))
+		id, ok := contactIDParam(c)
+		if !ok {
 			return
 		}
 		body, err := decode[contactBody](c, false)
@@ -128,9 +127,8 @@ func (h *contacts) handleContactUpdate() gin.HandlerFunc {
 // handleContactArchive handles DELETE /api/contacts/:id.
 func (h *contacts) handleContactArchive() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id := c.Param("id")
-		if !isDigits(id) {
-			writeProblem(c, invalid("id", "must be a HubSpot contact ID (digits only)"))
+		id, ok := contactIDParam(c)
+		if !ok {
 			return
 		}
 		ctx := writeContext(c)

@@ -20,6 +20,21 @@ func isDigits(s string) bool {
 	return true
 }
 
+// isToken reports whether s is 1 to maxLen letters, digits, _ and -: text
+// that needs no escaping in a path, a key or a log line.
+func isToken(s string, maxLen int) bool {
+	if s == "" || len(s) > maxLen {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
 // validEmail accepts a bare address (no display name, no angle brackets).
 func validEmail(s string) bool {
 	if len(s) > 254 || strings.ContainsAny(s, " <>\"") {
